@@ -1,0 +1,97 @@
+"""Citing: check the model's [n] markers against the passages after generation.
+
+A sentence's figures must appear in the passage it cites. When they do not but another
+passage has them, the marker is re-pointed there; a figure that no passage contains is
+reported in `warnings`. Markers that point at no passage are dropped, and a sentence with
+figures but no marker gets one when exactly the right passage can be found.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .cleaning import normalize
+from .prompting import REFUSAL, Passage
+
+_MARK = re.compile(r"\[(\d{1,2}|n|N)\]")
+_NUM = re.compile(r"\d+(?:\.\d+)?")
+_CLAUSE = re.compile(r"[^。！？；!?;\n]+(?:[。！？；!?;]|$)")
+
+
+@dataclass
+class Checked:
+    text: str
+    citations: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    refused: bool = False
+
+
+def numbers(text: str) -> list[str]:
+    return _NUM.findall(normalize(text))
+
+
+def contains_number(text: str, number: str) -> bool:
+    """Whole-number match: '8' is not found in '18' or '8.5', '7.5' is not found in '17.5'."""
+    return re.search(rf"(?<![\d.]){re.escape(number)}(?!\d|\.\d)", normalize(text)) is not None
+
+
+def _support_text(p: Passage) -> str:
+    return f"{p.title} {p.section} {p.full_text}"
+
+
+def _supports(p: Passage, figures: list[str]) -> int:
+    text = _support_text(p)
+    return sum(contains_number(text, f) for f in figures)
+
+
+def _quote(p: Passage, figures: list[str], sentence: str) -> str:
+    from .prompting import sentences
+
+    parts = sentences(p.full_text) or [p.full_text]
+    best = max(parts, key=lambda s: (sum(contains_number(s, f) for f in figures), len(set(normalize(s)) & set(normalize(sentence)))))
+    return best[:200]
+
+
+def is_refusal(text: str) -> bool:
+    core = normalize(REFUSAL).rstrip("。")
+    plain = normalize(_MARK.sub("", text))
+    return core in plain or "没有相关信息" in plain and len(plain) < 40
+
+
+def _fix_sentence(sentence: str, passages: dict[int, Passage], question_numbers: set[str], used: dict, warnings: list) -> str:
+    cited = [int(m) for m in _MARK.findall(sentence) if m.isdigit() and int(m) in passages]
+    body = _MARK.sub("", sentence)
+    figures = [f for f in numbers(body) if f not in question_numbers]
+    if figures:
+        best = max(passages, key=lambda n: (_supports(passages[n], figures), n in cited, -n))
+        if _supports(passages[best], figures) > max((_supports(passages[n], figures) for n in cited), default=0):
+            cited = [best] + [n for n in cited if _supports(passages[n], figures)]
+        for f in figures:
+            if not any(contains_number(_support_text(passages[n]), f) for n in cited):
+                warnings.append(f"数字 {f} 未出现在所引用的资料中 / figure {f} is not in any cited passage")
+    cited = list(dict.fromkeys(cited))
+    for n in cited:
+        used.setdefault(n, (figures, body))
+    end = re.search(r"[。！？；!?;]$", body)
+    core = body[:-1] if end else body
+    return core.rstrip() + "".join(f"[{n}]" for n in cited) + (end.group(0) if end else "")
+
+
+def check(answer: str, passages: list[Passage], question: str) -> Checked:
+    if is_refusal(answer) or not passages:
+        return Checked(text=answer.strip() or REFUSAL, refused=True)
+    by_n = {p.n: p for p in passages}
+    question_numbers = set(numbers(question))
+    used: dict[int, tuple] = {}
+    warnings: list[str] = []
+    answer = re.sub(r"([。！？；!?;])((?:\[(?:\d{1,2}|n|N)\])+)", r"\2\1", answer.strip())  # "…个。[1]" → "…个[1]。"
+    fixed = "\n".join("".join(_fix_sentence(s, by_n, question_numbers, used, warnings) for s in _CLAUSE.findall(line))
+                      for line in answer.split("\n"))
+    citations = []
+    for n in sorted(used):
+        p = by_n[n]
+        figures, sentence = used[n]
+        citations.append({"n": n, "chunk_id": p.chunk_id, "doc_id": p.doc_id, "title": p.title, "section": p.section,
+                          "start_line": p.start_line, "end_line": p.end_line, "quote": _quote(p, figures, sentence)})
+    return Checked(text=fixed, citations=citations, warnings=list(dict.fromkeys(warnings)))

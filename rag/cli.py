@@ -1,0 +1,149 @@
+"""The `rag` command: parse flags, call the package, print. Heavy imports stay inside commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from . import __version__
+from .config import load_settings, offline_environment
+from .errors import RagError
+
+
+def _settings(args):
+    keys = ("docs_dir", "index_dir", "models_dir", "top_k", "llm_role")
+    return load_settings(**{k: getattr(args, k, None) for k in keys})
+
+
+def cmd_models(args) -> int:
+    from . import models
+
+    settings = _settings(args)
+    if args.action == "check":
+        rows = models.check_all(settings.models_dir, [args.only] if args.only else None)
+        for role, status, detail in rows:
+            print(f"{status:4} {role:9} {detail}")
+        return 0 if all(status == "OK" for _, status, _ in rows) else 3
+    specs = models.load_specs()
+    roles = [args.only] if args.only else list(specs)
+    for role in roles:
+        if role not in specs:
+            raise RagError(f"unknown role '{role}'; choose one of: {', '.join(specs)}")
+        models.fetch(specs[role], settings.models_dir, say=lambda m: print(m, file=sys.stderr))
+        models.link_into_project(specs[role], settings.models_dir)
+    return 0
+
+
+def cmd_index(args) -> int:
+    from .indexing import build_index
+
+    report = build_index(_settings(args), rebuild=args.rebuild)
+    print(report.summary())
+    return 0
+
+
+def cmd_ask(args) -> int:
+    from .pipeline import Pipeline
+
+    pipeline = Pipeline.from_settings(_settings(args))
+    if args.json:
+        answer = pipeline.answer(args.question)
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
+        return 0
+    answer = None
+    for event in pipeline.stream(args.question):
+        if event.kind == "token":
+            print(event.data, end="", flush=True)
+        elif event.kind == "answer":
+            answer = event.data
+    print()
+    print(answer.render_sources())
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from .evaluation import run_eval
+
+    metrics = run_eval(_settings(args), qa_path=args.qa, out_dir=args.out)
+    print(json.dumps(metrics, ensure_ascii=False, indent=1))
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from .benchmark import run_bench
+
+    run_bench(_settings(args), out_dir=args.out, runs=args.runs)
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from .ui import launch
+
+    launch(_settings(args))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description="Offline question answering over local Chinese documents.")
+    parser.add_argument("--version", action="version", version=f"rag {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("models", help="fetch or check the model weights")
+    p.add_argument("action", choices=["fetch", "check"])
+    p.add_argument("--only", help="one role: llm, llm_fast or embedder")
+    p.add_argument("--models-dir", dest="models_dir")
+    p.set_defaults(func=cmd_models)
+
+    p = sub.add_parser("index", help="build or update the index")
+    _common(p)
+    p.add_argument("--docs", dest="docs_dir")
+    p.add_argument("--rebuild", action="store_true", help="start over instead of updating")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("ask", help="answer one question with citations")
+    _common(p)
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--k", dest="top_k", type=int)
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="run a gold question set and write metrics")
+    _common(p)
+    p.add_argument("--qa", default=None)
+    p.add_argument("--out", default="runs/eval")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("bench", help="speed figures, default vs naive baseline")
+    _common(p)
+    p.add_argument("--out", default="runs/bench")
+    p.add_argument("--runs", type=int, default=3)
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("serve", help="the chat app on 127.0.0.1")
+    _common(p)
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--index", dest="index_dir")
+    p.add_argument("--models-dir", dest="models_dir")
+    p.add_argument("--model", dest="llm_role", choices=["llm", "llm_fast"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    offline_environment()
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except RagError as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""One typed settings object: defaults, overridden by RAG_* environment variables, then CLI flags."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "rag"
+
+
+@dataclass
+class Settings:
+    docs_dir: Path = PROJECT_ROOT / "seeds"
+    index_dir: Path = PROJECT_ROOT / "index"
+    # Weights live once per machine, outside any clone; models/ links to them.
+    models_dir: Path = field(default_factory=lambda: _default_cache() / "models")
+    llm_role: str = "llm"
+    embedder_role: str = "embedder"
+    # Chunker: chosen by measurement on the dev set (see README, "Chunk size").
+    chunk_size: int = 300
+    chunk_overlap: int = 60
+    embed_dim: int = 768
+    embed_batch: int = 16
+    embed_max_tokens: int = 512
+    index_kind: str = "flat"
+    top_k: int = 4
+    passage_chars: int = 160
+    candidates: int = 30
+    rrf_k: int = 60
+    refuse_below: float = 0.0
+    max_question_chars: int = 500
+    max_prompt_tokens: int = 1100
+    max_answer_tokens: int = 256
+    n_ctx: int = 2048
+    n_threads: int = max(1, min(2, os.cpu_count() or 1))
+    seed: int = 42
+    temperature: float = 0.0
+    host: str = "127.0.0.1"
+    port: int = 7860
+
+    def with_overrides(self, **values) -> "Settings":
+        clean = {k: v for k, v in values.items() if v is not None}
+        return dataclasses.replace(self, **{k: _coerce(self, k, v) for k, v in clean.items()})
+
+    def to_dict(self) -> dict:
+        return {f.name: str(v) if isinstance(v, Path) else v for f in fields(self) for v in [getattr(self, f.name)]}
+
+
+def _coerce(settings: Settings, name: str, value):
+    current = getattr(settings, name)
+    if isinstance(current, bool):
+        return str(value).lower() in {"1", "true", "yes", "on"}
+    if isinstance(current, Path):
+        return Path(value).expanduser()
+    return type(current)(value)
+
+
+def load_settings(**overrides) -> Settings:
+    """Defaults < RAG_<NAME> environment variables < explicit overrides (CLI flags)."""
+    base = Settings()
+    env = {f.name: os.environ[f"RAG_{f.name.upper()}"] for f in fields(Settings) if f"RAG_{f.name.upper()}" in os.environ}
+    return base.with_overrides(**env).with_overrides(**overrides)
+
+
+def offline_environment() -> None:
+    """No hub is reachable here or on users' air-gapped machines: never try."""
+    for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
+        os.environ[var] = "1"
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

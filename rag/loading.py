@@ -1,0 +1,167 @@
+"""Loading: files in a folder → Documents (decoded text, sha256, title/place/date).
+
+Encodings are detected by charset-normalizer; files that are empty, binary, unreadable or
+undecodable are skipped with one warning each and never abort a build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SUPPORTED = {".txt", ".md", ".html", ".htm", ".docx", ".pdf"}
+METADATA_FILE = "metadata.json"
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+@dataclass
+class Document:
+    id: str
+    path: str
+    sha256: str
+    text: str
+    title: str = ""
+    place: str = ""
+    date: str = ""
+    search_text: str = ""
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k not in ("text", "search_text")}
+
+
+@dataclass
+class LoadReport:
+    documents: list[Document] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+
+
+def discover(folder: Path) -> list[Path]:
+    """Supported files below folder, sorted; symlink loops and unreadable folders are not followed."""
+    found, seen = [], set()
+    for root, dirs, files in os.walk(folder, followlinks=True, onerror=lambda e: None):
+        real = os.path.realpath(root)
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found += [Path(root) / f for f in files if Path(f).suffix.lower() in SUPPORTED and not f.startswith(".")]
+    return sorted(found)
+
+
+def doc_id(path: Path, folder: Path) -> str:
+    return path.relative_to(folder).as_posix()
+
+
+def file_sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def decode_bytes(data: bytes) -> str | None:
+    """Text from bytes in any common Chinese encoding, or None when it is not text."""
+    if not data.strip():
+        return None
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    if b"\x00" in data[:8192]:
+        return None  # UTF-16 without BOM is rare for Chinese docs; NULs nearly always mean binary
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data, cp_isolation=None).best()
+    if best is None or best.percent_chaos > 0.2:
+        return None
+    return str(best)
+
+
+def _docx_text(path: Path) -> str:
+    import docx
+
+    return "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+
+
+def _pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join((page.extract_text() or "") for page in PdfReader(str(path)).pages)
+
+
+def _html_text(raw: str) -> str:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(raw, "html.parser")
+    for tag in soup(["script", "style", "nav", "footer", "header"]):
+        tag.decompose()
+    return soup.get_text("\n")
+
+
+def read_text(path: Path, data: bytes) -> str | None:
+    suffix = path.suffix.lower()
+    if suffix == ".docx":
+        return _docx_text(path)
+    if suffix == ".pdf":
+        return _pdf_text(path)
+    text = decode_bytes(data)
+    if text is not None and suffix in (".html", ".htm"):
+        text = _html_text(text)
+    return text
+
+
+_TITLE_MAX = 60
+
+
+def guess_title(text: str) -> str:
+    """First short line that reads like a heading (no sentence end, mostly CJK)."""
+    for line in text.splitlines()[:40]:
+        line = line.strip().lstrip("#").strip()
+        if 4 <= len(line) <= _TITLE_MAX and not re.search(r"[。:：|>]$|^[\d\-\s:]+$|首页|浏览|索引", line):
+            if len(re.findall(r"[\u4e00-\u9fff]", line)) >= 4:
+                return line
+    return ""
+
+
+def load_metadata(folder: Path) -> dict[str, dict]:
+    path = folder / METADATA_FILE
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+
+
+def load_file(path: Path, folder: Path, meta: dict[str, dict]) -> Document:
+    """One Document, or ValueError/OSError with a reason a user can act on."""
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ValueError(f"larger than {MAX_FILE_BYTES // 2**20} MB")
+    data = path.read_bytes()
+    if not data.strip():
+        raise ValueError("empty file")
+    text = read_text(path, data)
+    if text is None or not text.strip():
+        raise ValueError("binary or undecodable (not text in UTF-8, GB18030/GBK or Big5)")
+    did = doc_id(path, folder)
+    info = meta.get(did, {})
+    title = info.get("title") or guess_title(text) or path.stem
+    return Document(id=did, path=str(path), sha256=file_sha256(data), text=text.replace("\r\n", "\n").replace("\r", "\n"),
+                    title=title, place=info.get("place", ""), date=info.get("date", ""))
+
+
+def load_folder(folder: Path) -> LoadReport:
+    folder = Path(folder)
+    report, meta = LoadReport(), load_metadata(folder)
+    for path in discover(folder):
+        try:
+            report.documents.append(load_file(path, folder, meta))
+        except (OSError, ValueError) as exc:
+            report.skipped.append((str(path), str(exc) or type(exc).__name__))
+        except Exception as exc:  # a broken .docx/.pdf must not abort the build either
+            report.skipped.append((str(path), f"unreadable {path.suffix} ({type(exc).__name__}: {exc})"))
+    return report

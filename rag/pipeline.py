@@ -1,0 +1,126 @@
+"""Pipeline: question (+ history) → retrieval → prompt → streamed generation → checked Answer.
+
+`stream()` yields events so every front end (CLI, UI, eval) shares one code path:
+status → standalone → passages → token… → answer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+
+from . import citing, prompting
+from .cleaning import is_traditional
+from .errors import InputError
+from .retrieval import Retriever
+
+_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
+
+
+@dataclass
+class Answer:
+    question: str
+    standalone_question: str
+    text: str
+    citations: list[dict] = field(default_factory=list)
+    refused: bool = False
+    passages: list[dict] = field(default_factory=list)
+    timings: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def render_sources(self) -> str:
+        lines = [f"[{c['n']}] {c['title']} · {c['section'] or '—'} · 第{c['start_line']}–{c['end_line']}行\n    {c['quote']}"
+                 for c in self.citations]
+        lines += [f"⚠ {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+@dataclass
+class Event:
+    kind: str  # status | standalone | passages | token | answer
+    data: object
+
+
+def clean_question(question: str, limit: int) -> tuple[str, list[str]]:
+    """Strip control characters; cut an over-long question with a notice instead of overflowing the context."""
+    text = (question or "").translate(_CONTROL).strip()
+    if not text:
+        raise InputError("问题为空，请输入一个问题。/ The question is empty: type a question.")
+    notes = []
+    if len(text) > limit:
+        notes.append(f"问题过长（{len(text)}字），只使用了前{limit}字。/ Question truncated to {limit} characters.")
+        text = text[:limit]
+    return text, notes
+
+
+class Pipeline:
+    def __init__(self, settings, retriever: Retriever, generator):
+        self.settings, self.retriever, self.generator = settings, retriever, generator
+
+    @classmethod
+    def from_settings(cls, settings, *, embedder=None, generator=None) -> "Pipeline":
+        from . import store
+        from .embedding import configured_id, load_embedder
+        from .generation import load_generator
+
+        data = store.load(settings.index_dir, embedder.id if embedder else configured_id(settings))
+        embedder = embedder or load_embedder(settings)
+        retriever = Retriever(data, embedder, candidates=settings.candidates, rrf_k=settings.rrf_k)
+        return cls(settings, retriever, generator or load_generator(settings))
+
+    def standalone(self, question: str, history: list) -> str:
+        if not prompting.needs_rewrite(question, history):
+            return question
+        text = "".join(self.generator.stream(prompting.rewrite_messages(question, history), max_tokens=60)).strip()
+        text = text.splitlines()[0].strip() if text else ""
+        return text if 4 <= len(text) <= 200 else f"{history[-1][0]} {question}"
+
+    def stream(self, question: str, history: list | None = None, *, k: int | None = None) -> Iterator[Event]:
+        s, started = self.settings, time.perf_counter()
+        question, notes = clean_question(question, s.max_question_chars)
+        history = [tuple(h) for h in (history or []) if h and h[0] and h[1]]
+        yield Event("status", "检索中…")
+        standalone = self.standalone(question, history)
+        yield Event("standalone", standalone)
+        hits = self.retriever.search(standalone, k or s.top_k)
+        retrieve_ms = (time.perf_counter() - started) * 1000
+        traditional = is_traditional(question)
+        passages = prompting.make_passages(hits, standalone, s.passage_chars, traditional)
+        yield Event("passages", passages)
+        if not hits or max(h.dense_score for h in hits) < s.refuse_below:
+            yield from self._refuse(question, standalone, passages, traditional, notes, retrieve_ms, started)
+            return
+        yield Event("status", "生成中…")
+        pieces, first = [], None
+        for piece in self.generator.stream(prompting.messages(standalone, passages, traditional), max_tokens=s.max_answer_tokens):
+            first = first or time.perf_counter()
+            pieces.append(piece)
+            yield Event("token", piece)
+        checked = citing.check("".join(pieces), passages, standalone)
+        usage = getattr(self.generator, "last_usage", {}) or {}
+        timings = {"retrieve_ms": round(retrieve_ms, 1), "first_token_ms": round(((first or time.perf_counter()) - started) * 1000, 1),
+                   "total_ms": round((time.perf_counter() - started) * 1000, 1),
+                   "prompt_tokens": usage.get("prompt_tokens", 0), "completion_tokens": usage.get("completion_tokens", 0)}
+        yield Event("answer", Answer(question=question, standalone_question=standalone, text=checked.text,
+                                     citations=checked.citations, refused=checked.refused,
+                                     passages=[p.to_dict() for p in passages], timings=timings,
+                                     warnings=notes + checked.warnings))
+
+    def _refuse(self, question, standalone, passages, traditional, notes, retrieve_ms, started) -> Iterator[Event]:
+        text = prompting.REFUSAL_TRADITIONAL if traditional else prompting.REFUSAL
+        yield Event("token", text)
+        total = round((time.perf_counter() - started) * 1000, 1)
+        yield Event("answer", Answer(question=question, standalone_question=standalone, text=text, refused=True,
+                                     passages=[p.to_dict() for p in passages], warnings=notes,
+                                     timings={"retrieve_ms": round(retrieve_ms, 1), "first_token_ms": total, "total_ms": total,
+                                              "prompt_tokens": 0, "completion_tokens": 0}))
+
+    def answer(self, question: str, history: list | None = None, *, k: int | None = None) -> Answer:
+        for event in self.stream(question, history, k=k):
+            if event.kind == "answer":
+                return event.data
+        raise RuntimeError("pipeline ended without an answer")
