@@ -28,7 +28,7 @@ SEPARATORS = [
     rf"(?<=[；;]){_OUTSIDE_QUOTES}",
     rf"(?<=[，,]){_OUTSIDE_QUOTES}{_NOT_IN_TOKEN}",
     rf"(?<=[、：:]){_OUTSIDE_QUOTES}{_NOT_IN_TOKEN}",
-    _NOT_IN_TOKEN,
+    rf"{_OUTSIDE_QUOTES}{_NOT_IN_TOKEN}",
 ]
 
 

@@ -21,12 +21,11 @@ _PINYIN_GLOSS = re.compile(rf"(?<=\S)[(（]([a-zü]*[{_TONED}][a-zü{_TONED}]*)[
 # Characters between which whitespace is a scraping artifact in Chinese text.
 _J = r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef“”‘’·%‰/.,:;?!()0-9]"
 _SPACE_IN_CJK = re.compile(rf"(?<={_J})[ \t\u00a0\u3000]+(?={_J})")
-_DIGIT_SPACE_DIGIT = re.compile(r"(?<=\d)[ \t\u00a0\u3000]+(?=\d)")
 
 _CHROME_PATTERNS = [
     r"^(当前位置[:：]?)?首页\s*(>|$)", r"^>\s*[^>]+>", r"首页\s*>", r"^打印\s*关闭$", r"浏览次数", r"字体[:：]?\s*\[",
     r"^分享[:：]?$", r"查看余下全文", r"^[(（]?责任编辑[:：]", r"^精彩图片$", r"^信息来源[:：]", r"^收藏$", r"^详情$",
-    r"发表于[:：]", r"下载附件", r"^温馨提示[:：]?$", r"^\d{4}[-年]\d{1,2}[-月]\d{1,2}日?\s+\d{1,2}:\d{2}\s+来源[:：]",
+    r"发表于[:：]", r"下载附件", r"^温馨提示[:：]?$", r"^\d{4}[-年].{0,24}来源[:：]", r"^附件[:：]?$",
     r"^来源[:：]", r"^(索引号|发布机构|主题分类|有效性|发文字号|组配分类|公开方式|公开时限|发文日期|发布单位|文号|公开分类)[:：|]",
     r"^•\s*\S+[:：]$", r"印\s*\|$", r"^(上一篇|下一篇|相关链接|扫一扫|返回顶部|关闭窗口)",
 ]
@@ -67,8 +66,13 @@ def normalize(text: str) -> str:
 
 def clean_inline(line: str) -> str:
     line = _PINYIN_GLOSS.sub("", line)
-    line = _SPACE_IN_CJK.sub("", line.strip())
-    return _DIGIT_SPACE_DIGIT.sub(" ", line)
+    # Two numbers side by side ("2024-02-23 15:41", table cells) stay apart.
+    return _SPACE_IN_CJK.sub(lambda m: " " if _both_digits(m) else "", line.strip())
+
+
+def _both_digits(match: re.Match) -> bool:
+    text, start, end = match.string, match.start(), match.end()
+    return text[start - 1].isdigit() and text[end].isdigit()
 
 
 def is_spam(simplified: str) -> bool:

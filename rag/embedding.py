@@ -57,6 +57,9 @@ def configured_id(settings) -> str:
     """The id the configured embedder will have, known without loading it."""
     from .models import load_specs
 
+    if settings.embedder_role == "hash":
+        return HashEmbedder(settings.embed_dim).id
+
     spec = load_specs()[settings.embedder_role]
     return make_id(spec.file, settings.embed_dim, spec.sha256)
 
@@ -88,7 +91,11 @@ class HashEmbedder:
 
 
 def load_embedder(settings) -> Embedder:
+    """The configured embedder; role 'hash' is the weight-free stand-in (tests, smoke runs)."""
     from .models import load_specs, resolve
+
+    if settings.embedder_role == "hash":
+        return HashEmbedder(settings.embed_dim)
 
     path = resolve(settings.embedder_role, settings.models_dir)
     sha = load_specs()[settings.embedder_role].sha256

@@ -76,7 +76,7 @@ def decode_bytes(data: bytes) -> str | None:
     from charset_normalizer import from_bytes
 
     best = from_bytes(data, cp_isolation=None).best()
-    if best is None or best.percent_chaos > 0.2:
+    if best is None or best.percent_chaos > 20:
         return None
     return str(best)
 
