@@ -85,7 +85,10 @@ def _manifest(settings, embedder_id: str, docs, counts: dict, skipped) -> dict:
 def _unchanged(old: dict | None, settings, embedder_id: str, docs) -> bool:
     if not old or old.get("format_version") != store.FORMAT_VERSION:
         return False
-    same_docs = {k: v["sha256"] for k, v in old.get("documents", {}).items()} == {d.id: d.sha256 for d in docs}
+    # Sidecar metadata (title, place, date) is part of what gets embedded, so it counts as content.
+    fields = ("sha256", "title", "place", "date")
+    same_docs = ({k: tuple(v.get(f) for f in fields) for k, v in old.get("documents", {}).items()}
+                 == {d.id: tuple(getattr(d, f) for f in fields) for d in docs})
     return (same_docs and old.get("embedder", {}).get("id") == embedder_id
             and old.get("chunker") == chunker_settings(settings) and old.get("index_kind") == settings.index_kind)
 

@@ -82,9 +82,15 @@ class Pipeline:
     def stream(self, question: str, history: list | None = None, *, k: int | None = None) -> Iterator[Event]:
         s, started = self.settings, time.perf_counter()
         question, notes = clean_question(question, s.max_question_chars)
+        asked, removed = prompting.strip_instructions(question)
+        if removed:
+            notes.append("已忽略问题中的指令性文字 / ignored instructions in the question: " + " ".join(removed)[:120])
         history = [tuple(h) for h in (history or []) if h and h[0] and h[1]]
         yield Event("status", "检索中…")
-        standalone = self.standalone(question, history)
+        if not asked:
+            yield from self._refuse(question, question, [], is_traditional(question), notes, 0.0, started, prompting.NOT_A_QUESTION)
+            return
+        standalone = self.standalone(asked, history)
         yield Event("standalone", standalone)
         hits = self.retriever.search(standalone, k or s.top_k)
         retrieve_ms = (time.perf_counter() - started) * 1000
@@ -110,8 +116,8 @@ class Pipeline:
                                      passages=[p.to_dict() for p in passages], timings=timings,
                                      warnings=notes + checked.warnings))
 
-    def _refuse(self, question, standalone, passages, traditional, notes, retrieve_ms, started) -> Iterator[Event]:
-        text = prompting.REFUSAL_TRADITIONAL if traditional else prompting.REFUSAL
+    def _refuse(self, question, standalone, passages, traditional, notes, retrieve_ms, started, text=None) -> Iterator[Event]:
+        text = text or (prompting.REFUSAL_TRADITIONAL if traditional else prompting.REFUSAL)
         yield Event("token", text)
         total = round((time.perf_counter() - started) * 1000, 1)
         yield Event("answer", Answer(question=question, standalone_question=standalone, text=text, refused=True,

@@ -1,0 +1,53 @@
+"""Citations are checked after generation: re-pointed, dropped or flagged, never trusted blindly."""
+
+from __future__ import annotations
+
+from rag.citing import check, contains_number, is_refusal
+from rag.prompting import Passage
+
+
+def _p(n, text, title="越城区2021年区府办工作计划", doc="000.txt"):
+    return Passage(n=n, chunk_id=f"{doc}#{n}", doc_id=doc, title=title, section="", start_line=n, end_line=n,
+                   text=text, full_text=text)
+
+
+PASSAGES = [_p(1, "建成5G基站1300余个。"), _p(2, "新建5G基站1500个,在全市率先实现5G信号全覆盖。"), _p(3, "新建城市书房3家。")]
+
+
+def test_wrong_citation_is_repointed():
+    out = check("越城区2021年计划新建5G基站1500个[1]。", PASSAGES, "越城区2021年计划新建多少个5G基站？")
+    assert out.text == "越城区2021年计划新建5G基站1500个[2]。"
+    assert [c["n"] for c in out.citations] == [2] and out.warnings == []
+    assert "1500个" in out.citations[0]["quote"] and out.citations[0]["start_line"] == 2
+
+
+def test_missing_citation_is_added_and_marker_after_period_moved():
+    assert check("新建城市书房3家。", PASSAGES, "书房？").text == "新建城市书房3家[3]。"
+    assert check("新建城市书房3家。[3]", PASSAGES, "书房？").text == "新建城市书房3家[3]。"
+
+
+def test_out_of_range_and_literal_markers_are_dropped():
+    out = check("新建城市书房3家[7][n]。", PASSAGES, "书房？")
+    assert out.text == "新建城市书房3家[3]。" and [c["n"] for c in out.citations] == [3]
+
+
+def test_unsupported_figure_is_warned():
+    out = check("计划新建5G基站2000个[2]。", PASSAGES, "5G基站？")
+    assert any("2000" in w for w in out.warnings)
+
+
+def test_question_figures_and_title_years_need_no_support():
+    out = check("越城区2021年新建5G基站1500个[2]。", PASSAGES, "越城区2021年？")
+    assert out.warnings == []
+
+
+def test_number_boundaries():
+    assert contains_number("增长18%", "18") and not contains_number("增长18%", "8")
+    assert not contains_number("增长17.5%", "7.5") and contains_number("增长7.5%", "7.5")
+    assert not contains_number("增长7.5%", "7")
+
+
+def test_refusal_detection():
+    assert is_refusal("资料中没有相关信息。") and is_refusal("資料中沒有相關信息。")
+    assert check("资料中没有相关信息。", PASSAGES, "?").refused
+    assert not is_refusal("越城区2021年计划新建5G基站1500个[2]。")
