@@ -78,7 +78,38 @@ def _fix_sentence(sentence: str, passages: dict[int, Passage], question_numbers:
     return core.rstrip() + "".join(f"[{n}]" for n in cited) + (end.group(0) if end else "")
 
 
-def check(answer: str, passages: list[Passage], question: str) -> Checked:
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?=年)")
+
+
+def _years(text: str) -> set[str]:
+    return set(_YEAR.findall(normalize(text)))
+
+
+def place_chain(place: str) -> list[str]:
+    """'嘉兴市南湖区' → ['嘉兴', '南湖']: the names a question would use, parent first, no admin suffix."""
+    return [p for p in re.findall(r"(.+?)(?:省|市|区|县)", place) if len(p) >= 2]
+
+
+def in_scope(question: str, p: Passage, known_places: set[str]) -> bool:
+    """Does the passage speak of the year and place the question asks about?
+
+    A section headed with another year ("一、2023年主要工作") does not answer a question about
+    2024, and a district's figure does not answer a question about the whole city.
+    """
+    asked_years = _years(question)
+    if asked_years and not asked_years & _years(f"{p.section} {p.full_text}") and _years(p.section):
+        return False
+    named = [name for name in known_places if name in question]
+    chain = place_chain(p.place)
+    if not named or not chain:
+        return True
+    foreign = [name for name in named if name not in chain]
+    if foreign:
+        return all(name in normalize(p.full_text) for name in foreign)
+    return chain[-1] in named
+
+
+def check(answer: str, passages: list[Passage], question: str, known_places: set[str] = frozenset()) -> Checked:
     if is_refusal(answer) or not passages:
         return Checked(text=answer.strip() or REFUSAL, refused=True)
     by_n = {p.n: p for p in passages}
@@ -94,4 +125,7 @@ def check(answer: str, passages: list[Passage], question: str) -> Checked:
         figures, sentence = used[n]
         citations.append({"n": n, "chunk_id": p.chunk_id, "doc_id": p.doc_id, "title": p.title, "section": p.section,
                           "start_line": p.start_line, "end_line": p.end_line, "quote": _quote(p, figures, sentence)})
+    if citations and not any(in_scope(question, by_n[c["n"]], known_places) for c in citations):
+        note = "所引用的资料与问题的地区或年份不符，已拦下模型的回答 / the cited passages are about another place or year: "
+        return Checked(text=REFUSAL, refused=True, warnings=[note + _MARK.sub("", fixed)[:160]])
     return Checked(text=fixed, citations=citations, warnings=list(dict.fromkeys(warnings)))

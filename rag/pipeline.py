@@ -106,7 +106,7 @@ class Pipeline:
             first = first or time.perf_counter()
             pieces.append(piece)
             yield Event("token", piece)
-        checked = citing.check("".join(pieces), passages, standalone)
+        checked = citing.check("".join(pieces), passages, standalone, self.retriever.place_names)
         usage = getattr(self.generator, "last_usage", {}) or {}
         timings = {"retrieve_ms": round(retrieve_ms, 1), "first_token_ms": round(((first or time.perf_counter()) - started) * 1000, 1),
                    "total_ms": round((time.perf_counter() - started) * 1000, 1),

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .chunking import Chunk
+from .citing import place_chain
 from .store import IndexData
 from .tokens import tokenize
 
@@ -33,16 +34,12 @@ class Hit:
                 "dense_score": round(self.dense_score, 4), "text": self.chunk.text}
 
 
-def _place_parts(place: str) -> list[str]:
-    """'嘉兴市南湖区' → ['嘉兴', '南湖']: the names a question would use, without the admin suffix."""
-    return [p for p in re.findall(r"(.+?)(?:省|市|区|县)", place) if len(p) >= 2]
-
-
 class Retriever:
     def __init__(self, data: IndexData, embedder, *, candidates: int = 30, rrf_k: int = 60):
         self.data, self.embedder = data, embedder
         self.candidates, self.rrf_k = min(candidates, len(data.chunks)), rrf_k
         self._places = {c.doc_id: c.place for c in data.chunks}
+        self.place_names = {name for place in self._places.values() for name in place_chain(place)}
 
     def dense(self, query: np.ndarray) -> list[tuple[int, float]]:
         scores, ids = self.data.faiss_index.search(np.ascontiguousarray(query[None, :], dtype=np.float32), self.candidates)
@@ -57,12 +54,12 @@ class Retriever:
 
     def place_preference(self, question: str) -> dict[str, int]:
         """Doc ids ranked by how well their place matches the places the question names (0 = best)."""
-        named = {part for place in set(self._places.values()) for part in _place_parts(place) if part in question}
+        named = {part for place in set(self._places.values()) for part in place_chain(place) if part in question}
         if not named:
             return {}
         ranks = {}
         for doc_id, place in self._places.items():
-            parts = _place_parts(place)
+            parts = place_chain(place)
             matched = len(named & set(parts))
             extra = len(set(parts) - named)  # a district doc answers a city question less well
             ranks[doc_id] = (0 if matched == len(named) else 2) + (1 if extra and matched else 0) + (3 if not matched else 0)

@@ -102,7 +102,7 @@ def _write_json_durably(path: Path, data: dict) -> None:
 
 def new_build_dir(index_dir: Path) -> Path:
     index_dir.mkdir(parents=True, exist_ok=True)
-    return index_dir / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    return index_dir / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{os.urandom(3).hex()}"
 
 
 def publish(index_dir: Path, build: Path) -> None:

@@ -7,7 +7,7 @@ from rag.prompting import Passage
 
 
 def _p(n, text, title="越城区2021年区府办工作计划", doc="000.txt"):
-    return Passage(n=n, chunk_id=f"{doc}#{n}", doc_id=doc, title=title, section="", start_line=n, end_line=n,
+    return Passage(n=n, chunk_id=f"{doc}#{n}", doc_id=doc, title=title, section="", place="绍兴市越城区", start_line=n, end_line=n,
                    text=text, full_text=text)
 
 
