@@ -44,6 +44,7 @@ class Settings:
     temperature: float = 0.0
     host: str = "127.0.0.1"
     port: int = 7860
+    feedback_path: Path = PROJECT_ROOT / "runs" / "feedback.jsonl"
 
     def with_overrides(self, **values) -> "Settings":
         clean = {k: v for k, v in values.items() if v is not None}

@@ -1,0 +1,48 @@
+# Two entry points (see README): `make run` and `make test`. Everything else is a step they share.
+# The venv and the model weights live outside the clone (~/.cache/rag), so a second clone on the
+# same machine reuses them; pip's wheel cache keeps the llama-cpp-python build (≈15 min) for reuse.
+SHELL := /bin/bash
+PYTHON ?= python3
+CACHE ?= $(HOME)/.cache/rag
+# The venv is keyed by the pinned dependency lists only, so editing other parts of pyproject keeps it.
+DEPS_HASH := $(shell sed -n '/^dependencies/,/^]/p;/^test = \[/,/^]/p' pyproject.toml | sha256sum | cut -c1-12)
+VENV ?= $(CACHE)/venv-$(DEPS_HASH)
+PY := $(VENV)/bin/python
+RAG := $(PY) -m rag.cli
+export HF_HUB_OFFLINE=1
+export TRANSFORMERS_OFFLINE=1
+
+.PHONY: setup venv models index run test test-fast browser
+
+setup: venv models index
+
+venv: $(VENV)/.deps-installed
+	@$(PY) -m pip install -q --no-deps --no-build-isolation -e . >/dev/null
+
+$(VENV)/.deps-installed:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip==25.3
+	# torch first, pinned: it comes from this machine's local CPU build, never a CUDA download
+	$(PY) -m pip install torch==2.13.0
+	$(PY) -m pip install -e '.[test]'
+	touch $@
+
+models: venv
+	$(RAG) models fetch
+
+index: models
+	$(RAG) index
+
+run: setup
+	$(PY) app.py
+
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)
+
+# Every tier: fast, model, browser and the answer-quality benchmark. Exit 5 (no tests) is not a pass.
+test: setup browser
+	$(PY) -m pytest -m "" -p no:cacheprovider -rs --durations=15 tests
+
+test-fast: venv
+	$(PY) -m pytest -q

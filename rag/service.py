@@ -1,0 +1,135 @@
+"""Service: what the chat app needs from the package, without any Gradio in it.
+
+One embedder and one generator per model role, loaded once and kept warm; llama.cpp is not
+re-entrant, so answers run one at a time (the UI queue shows waiting users their position).
+Document uploads are confined to the documents folder and followed by an incremental build.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import threading
+import time
+import unicodedata
+from pathlib import Path
+
+from . import store
+from .errors import IndexError_, InputError
+from .loading import SUPPORTED
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+def safe_name(name: str) -> str:
+    """A plain file name: no folders, no '..', no control or shell-special characters."""
+    base = unicodedata.normalize("NFKC", Path(str(name).replace("\\", "/")).name)
+    base = re.sub(r"[\x00-\x1f<>:\"|?*/]+", "_", base).strip(" .")
+    if not base or base.startswith("."):
+        raise InputError(f"文件名无效 / invalid file name: {name!r}")
+    if Path(base).suffix.lower() not in SUPPORTED:
+        raise InputError(f"不支持的文件类型 / unsupported file type: {base} (supported: {', '.join(sorted(SUPPORTED))})")
+    return base[:120]
+
+
+class ChatService:
+    def __init__(self, settings, *, embedder=None, generator_factory=None):
+        self.settings = settings
+        self._embedder = embedder
+        self._generator_factory = generator_factory
+        self._generators: dict[str, object] = {}
+        self._pipeline = None
+        self.lock = threading.RLock()
+
+    # -- loading -------------------------------------------------------------------------
+    def embedder(self):
+        from .embedding import load_embedder
+
+        if self._embedder is None:
+            self._embedder = load_embedder(self.settings)
+        return self._embedder
+
+    def generator(self, role: str):
+        from .generation import load_generator
+
+        if role not in self._generators:
+            factory = self._generator_factory or (lambda r: load_generator(self.settings.with_overrides(llm_role=r)))
+            self._generators[role] = factory(role)
+        return self._generators[role]
+
+    def pipeline(self, role: str | None = None):
+        from .pipeline import Pipeline
+        from .retrieval import Retriever
+
+        role = role or self.settings.llm_role
+        with self.lock:
+            if self._pipeline is None:
+                data = store.load(self.settings.index_dir, self.embedder().id)
+                retriever = Retriever(data, self.embedder(), candidates=self.settings.candidates, rrf_k=self.settings.rrf_k)
+                self._pipeline = Pipeline(self.settings, retriever, self.generator(role))
+            self._pipeline.generator = self.generator(role)
+            return self._pipeline
+
+    def index_ready(self) -> bool:
+        try:
+            store.load(self.settings.index_dir, self.embedder().id, verify=False)
+            return True
+        except IndexError_:
+            return False
+
+    # -- answering ------------------------------------------------------------------------
+    def stream(self, question: str, history: list, *, k: int | None = None, role: str | None = None):
+        pipeline = self.pipeline(role)
+        with self.lock:  # one answer at a time: the model is not re-entrant
+            yield from pipeline.stream(question, history, k=k)
+
+    # -- documents ------------------------------------------------------------------------
+    def documents(self) -> list[list]:
+        manifest = store.read_manifest(self.settings.index_dir) or {}
+        return [[doc_id, info.get("title", ""), info.get("chunks", 0), info.get("sha256", "")[:12]]
+                for doc_id, info in sorted(manifest.get("documents", {}).items())]
+
+    def built_at(self) -> str:
+        return (store.read_manifest(self.settings.index_dir) or {}).get("built_at", "—")
+
+    def rebuild(self):
+        from .indexing import build_index
+
+        with self.lock:
+            report = build_index(self.settings, embedder=self.embedder())
+            self._pipeline = None  # the next answer loads the new build
+        return report
+
+    def add_files(self, paths: list[str]) -> tuple[list[str], list[str]]:
+        """Copy uploads into the documents folder. Returns (added names, problems)."""
+        docs = Path(self.settings.docs_dir).resolve()
+        added, problems = [], []
+        for path in paths:
+            try:
+                name = safe_name(Path(path).name)
+                if Path(path).stat().st_size > MAX_UPLOAD_BYTES:
+                    raise InputError(f"{name}: 文件超过 {MAX_UPLOAD_BYTES // 2**20} MB / file too large")
+                target = (docs / name).resolve()
+                if target.parent != docs:
+                    raise InputError(f"文件名无效 / invalid file name: {name}")
+                shutil.copyfile(path, target)
+                added.append(name)
+            except (InputError, OSError) as exc:
+                problems.append(str(exc))
+        return added, problems
+
+    def remove(self, doc_id: str) -> None:
+        docs = Path(self.settings.docs_dir).resolve()
+        target = (docs / doc_id).resolve()
+        if docs not in target.parents or not target.is_file():
+            raise InputError(f"没有这个文档 / no such document: {doc_id}")
+        target.unlink()
+
+    def feedback(self, record: dict) -> None:
+        path = Path(self.settings.feedback_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        manifest = store.read_manifest(self.settings.index_dir) or {}
+        record = {**record, "time": time.strftime("%Y-%m-%dT%H:%M:%S"), "index": manifest.get("files", {}).get("vectors.npy", "")}
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
