@@ -59,6 +59,21 @@ def is_refusal(text: str) -> bool:
     return core in plain or "没有相关信息" in plain and len(plain) < 40
 
 
+def _bigrams(text: str) -> set[str]:
+    text = normalize(text)
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+def _by_overlap(sentence: str, passages: dict[int, Passage], minimum: float = 0.35) -> list[int]:
+    """A sentence the model left uncited gets the passage it most plainly copies from, if any."""
+    grams = _bigrams(sentence)
+    if len(grams) < 4:
+        return []
+    share = {n: len(grams & _bigrams(p.full_text)) / len(grams) for n, p in passages.items()}
+    best = max(share, key=share.get)
+    return [best] if share[best] >= minimum else []
+
+
 def _fix_sentence(sentence: str, passages: dict[int, Passage], question_numbers: set[str], used: dict, warnings: list) -> str:
     cited = [int(m) for m in _MARK.findall(sentence) if m.isdigit() and int(m) in passages]
     body = _MARK.sub("", sentence)
@@ -70,6 +85,8 @@ def _fix_sentence(sentence: str, passages: dict[int, Passage], question_numbers:
         for f in figures:
             if not any(contains_number(_support_text(passages[n]), f) for n in cited):
                 warnings.append(f"数字 {f} 未出现在所引用的资料中 / figure {f} is not in any cited passage")
+    if not cited:
+        cited = _by_overlap(body, passages)
     cited = list(dict.fromkeys(cited))
     for n in cited:
         used.setdefault(n, (figures, body))

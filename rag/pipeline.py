@@ -92,7 +92,7 @@ class Pipeline:
             return
         standalone = self.standalone(asked, history)
         yield Event("standalone", standalone)
-        hits = self.retriever.search(standalone, k or s.top_k)
+        hits = self.retriever.search_parts(standalone, k or s.top_k)
         retrieve_ms = (time.perf_counter() - started) * 1000
         traditional = is_traditional(question)
         passages = prompting.make_passages(hits, standalone, s.passage_chars, traditional)

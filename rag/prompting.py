@@ -67,29 +67,43 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
 
 
-def _score(sentence: str, terms: set[str], wants_number: bool) -> float:
-    simplified = to_simplified(sentence)
+_CLAUSE_CUT = re.compile(r"(?<=[，,])(?=[^“”]*(?:“|$))(?![\d%])")
+
+
+def units(text: str, longest: int) -> list[str]:
+    """Sentences, with any sentence longer than `longest` cut further at commas outside quotes."""
+    out = []
+    for sentence in sentences(text):
+        out += [c for c in _CLAUSE_CUT.split(sentence) if c] if len(sentence) > longest else [sentence]
+    return out
+
+
+def _score(unit: str, terms: set[str], wants_number: bool) -> float:
+    simplified = to_simplified(unit)
     hits = sum(len(t) for t in terms if t in simplified)
-    return hits + (2 if wants_number and _NUMBER.search(sentence) and hits else 0)
+    return hits + (2 if wants_number and _NUMBER.search(unit) and hits else 0)
 
 
 def trim(text: str, question: str, budget: int) -> str:
-    """The sentences of `text` most related to `question`, in document order, within `budget` chars."""
+    """The clauses of `text` most related to `question`, in document order, within about `budget` chars.
+
+    Clauses are never cut in the middle, so a figure or a quoted name is kept whole or left out.
+    """
     if len(text) <= budget:
         return text
-    parts = sentences(text)
+    parts = units(text, budget // 2)
     terms = {t for t in tokenize(question) if len(t) >= 2 or _NUMBER.search(t)}
     wants_number = bool(_ASKS_NUMBER.search(question))
-    ranked = sorted(range(len(parts)), key=lambda i: -_score(parts[i], terms, wants_number))
+    scores = [_score(p, terms, wants_number) for p in parts]
     keep, used = set(), 0
-    for i in ranked:
-        if keep and (used + len(parts[i]) > budget or _score(parts[i], terms, wants_number) == 0):
-            break
+    for i in sorted(range(len(parts)), key=lambda i: -scores[i]):
+        if keep and (used + len(parts[i]) > budget or scores[i] == 0):
+            continue
         keep.add(i)
         used += len(parts[i])
     out, last = [], None
     for i in sorted(keep):
-        out.append(("…" if last is not None and i != last + 1 else "") + parts[i][:budget])
+        out.append(("…" if last is not None and i != last + 1 else "") + parts[i])
         last = i
     return "".join(out)
 

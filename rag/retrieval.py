@@ -65,6 +65,22 @@ class Retriever:
             ranks[doc_id] = (0 if matched == len(named) else 2) + (1 if extra and matched else 0) + (3 if not matched else 0)
         return ranks
 
+    def search_parts(self, question: str, k: int) -> list[Hit]:
+        """Like `search`, but a multi-part question gets its top passages from each part in turn."""
+        queries = subqueries(question, self.place_names)
+        if len(queries) == 1:
+            return self.search(question, k)
+        lists = [self.search(q, k) for q in queries]
+        picked, seen = [], set()
+        for rank in range(k):
+            for hits in lists:
+                if rank < len(hits) and hits[rank].chunk.id not in seen and len(picked) < k:
+                    seen.add(hits[rank].chunk.id)
+                    picked.append(hits[rank])
+        for n, hit in enumerate(picked, 1):
+            hit.rank = n
+        return picked
+
     def search(self, question: str, k: int) -> list[Hit]:
         query = self.embedder.embed([question], kind="query")[0]
         dense, lexical = self.dense(query), self.lexical(question)
@@ -82,6 +98,31 @@ class Retriever:
         order = sorted(fused, key=lambda i: -fused[i])[:k]
         return [Hit(chunk=self.data.chunks[i], rank=n, score=fused[i], ranks=ranks.get(i, {}),
                     dense_score=float(np.dot(query, self.data.vectors[i]))) for n, i in enumerate(order, 1)]
+
+
+_PARTS = re.compile(r"[^？?；;]+[？?；;]?")
+_YEAR_PAIR = re.compile(r"((?:19|20)\d{2})年?(?:和|与|及|、)((?:19|20)\d{2})年")
+
+
+def subqueries(question: str, place_names: set[str]) -> list[str]:
+    """Split a question that asks about several things into one query per thing.
+
+    "2021年计划…？2023年实际…？" becomes two queries (the later ones keep the first's subject);
+    "2021年和2024年…分别…" and "越城区和南湖区…分别…" become one query per year or place.
+    """
+    parts = [p.strip() for p in _PARTS.findall(question) if len(p.strip()) >= 6]
+    if len(parts) >= 2:
+        subject = re.sub(r"(?:19|20)\d{2}年|多少|是什么|哪些|[？?；;]", "", parts[0])
+        return [parts[0]] + [p if any(n in p for n in place_names) else f"{p} {subject}" for p in parts[1:]]
+    years = _YEAR_PAIR.search(question)
+    if years:
+        return [question.replace(years.group(0), f"{y}年") for y in years.groups()]
+    for a in place_names:
+        for b in place_names:
+            pair = re.search(rf"{a}[市区县]?(?:和|与|及|、){b}[市区县]?", question)
+            if a != b and pair:
+                return [question.replace(pair.group(0), name + ("区" if "区" in pair.group(0) else "")) for name in (a, b)]
+    return [question]
 
 
 def timed_search(retriever: Retriever, question: str, k: int) -> tuple[list[Hit], float]:

@@ -12,14 +12,13 @@ from .rendering import CSS, HEAD_JS, answer_html, passages_html, plain_text, sou
 from .service import ChatService
 
 MODELS = {"1.5B（默认，更准确）": "llm", "0.5B（更快）": "llm_fast"}
-EXAMPLES_FILE = "examples.txt"
 
 
 def example_questions(settings) -> list[str]:
-    path = Path(settings.docs_dir) / EXAMPLES_FILE
-    if path.is_file():
-        return [q.strip() for q in path.read_text(encoding="utf-8").splitlines() if q.strip()][:6]
-    return []
+    """Example questions from the sidecar metadata's "_examples" list, if the corpus has one."""
+    from .loading import load_metadata
+
+    return [q for q in load_metadata(Path(settings.docs_dir)).get("_examples", []) if isinstance(q, str)][:6]
 
 
 def history_pairs(messages: list[dict]) -> list[tuple[str, str]]:
