@@ -113,10 +113,14 @@ def split_section(body: list[tuple[int, str]], splitter) -> list[tuple[str, int,
     return pieces
 
 
-def chunk_document(doc: Document, size: int, overlap: int) -> list[Chunk]:
+def raw_lines(text: str) -> list[tuple[int, str]]:
+    return [(no, line.strip()) for no, line in enumerate(text.splitlines(), 1) if line.strip()]
+
+
+def chunk_document(doc: Document, size: int, overlap: int, clean: bool = True) -> list[Chunk]:
     splitter = make_splitter(size, overlap)
     chunks: list[Chunk] = []
-    for label, body in sections(clean_lines(doc.text)):
+    for label, body in sections(clean_lines(doc.text) if clean else raw_lines(doc.text)):
         for piece, first, last in split_section(body, splitter):
             chunks.append(Chunk(id=f"{doc.id}#{len(chunks)}", doc_id=doc.id, title=doc.title, section=label, text=piece,
                                 search_text=to_simplified(piece), start_line=first, end_line=last, place=doc.place))

@@ -54,9 +54,10 @@ def _quote(p: Passage, figures: list[str], sentence: str) -> str:
 
 
 def is_refusal(text: str) -> bool:
-    core = normalize(REFUSAL).rstrip("。")
+    """The whole answer is a refusal (a refusal of one part beside a real answer is not)."""
     plain = normalize(_MARK.sub("", text))
-    return core in plain or "没有相关信息" in plain and len(plain) < 40
+    rest = re.sub(r"资料中?没有(找到)?相关(的)?信息|[^\u4e00-\u9fff\d]", "", plain)
+    return "没有相关信息" in plain and len(rest) < 8
 
 
 def _bigrams(text: str) -> set[str]:
@@ -107,14 +108,15 @@ def place_chain(place: str) -> list[str]:
     return [p for p in re.findall(r"(.+?)(?:省|市|区|县)", place) if len(p) >= 2]
 
 
-def in_scope(question: str, p: Passage, known_places: set[str]) -> bool:
+def in_scope(question: str, p, known_places: set[str]) -> bool:
     """Does the passage speak of the year and place the question asks about?
 
     A section headed with another year ("一、2023年主要工作") does not answer a question about
     2024, and a district's figure does not answer a question about the whole city.
     """
+    text = getattr(p, "full_text", None) or p.text
     asked_years = _years(question)
-    if asked_years and not asked_years & _years(f"{p.section} {p.full_text}") and _years(p.section):
+    if asked_years and not asked_years & _years(f"{p.section} {text}") and _years(p.section):
         return False
     named = [name for name in known_places if name in question]
     chain = place_chain(p.place)
@@ -122,7 +124,7 @@ def in_scope(question: str, p: Passage, known_places: set[str]) -> bool:
         return True
     foreign = [name for name in named if name not in chain]
     if foreign:
-        return all(name in normalize(p.full_text) for name in foreign)
+        return all(name in normalize(text) for name in foreign)
     return chain[-1] in named
 
 

@@ -7,6 +7,7 @@ Vectors are reused for every chunk whose embedded text is unchanged since the la
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import sys
 import time
@@ -45,7 +46,7 @@ def _key(text: str) -> str:
 
 
 def chunker_settings(settings) -> dict:
-    return {"size": settings.chunk_size, "overlap": settings.chunk_overlap, "splitter": "RecursiveCharacterTextSplitter",
+    return {"size": settings.chunk_size, "overlap": settings.chunk_overlap, "clean": settings.clean_text, "splitter": "RecursiveCharacterTextSplitter",
             "separators": SEPARATORS, "embed_text": "place+title / section / search_text"}
 
 
@@ -56,6 +57,29 @@ def _previous_vectors(index_dir: Path, embedder_id: str) -> dict[str, np.ndarray
     except IndexError_:
         return {}
     return {_key(c.embed_text()): v for c, v in zip(old.chunks, old.vectors)}
+
+
+def _cache_file(settings, embedder_id: str) -> Path:
+    """Per-machine vectors cache beside the models, so a fresh clone does not re-embed the same text."""
+    safe = embedder_id.replace("/", "_").replace(":", "_").replace("@", "_")
+    return Path(settings.models_dir).parent / "embeddings" / f"{safe}.npz"
+
+
+def _load_cache(path: Path) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return dict(zip(data["keys"].tolist(), data["vectors"]))
+    except (OSError, ValueError, KeyError):
+        return {}  # a missing or damaged cache only costs time
+
+
+def _save_cache(path: Path, known: dict[str, np.ndarray]) -> None:
+    if not known or Path(path).parent == Path("."):
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+    np.savez(tmp, keys=np.array(list(known), dtype="U40"), vectors=np.stack(list(known.values())).astype(np.float32))
+    os.replace(tmp, path)
 
 
 def _embed_missing(chunks: list[Chunk], known: dict[str, np.ndarray], embedder, batch: int) -> tuple[np.ndarray, int]:
@@ -120,11 +144,15 @@ def build_index(settings, *, rebuild: bool = False, embedder=None) -> BuildRepor
         report.chunks, report.up_to_date = store.read_manifest(index_dir)["chunk_count"], True
         report.seconds = time.perf_counter() - started
         return report
-    chunks = [c for d in docs for c in chunk_document(d, settings.chunk_size, settings.chunk_overlap)]
-    known = {} if rebuild else _previous_vectors(index_dir, embedder_id)
+    chunks = [c for d in docs for c in chunk_document(d, settings.chunk_size, settings.chunk_overlap, settings.clean_text)]
+    # Only the real embedder is worth caching; injected or hash embedders are instant.
+    cache = _cache_file(settings, embedder_id) if embedder is None and settings.embedder_role != "hash" else None
+    known = {} if rebuild else {**(_load_cache(cache) if cache else {}), **_previous_vectors(index_dir, embedder_id)}
     get = (lambda: embedder) if embedder is not None else _lazy(lambda: load_embedder(settings))
     vectors, report.embedded = _embed_missing(chunks, known, get, settings.embed_batch)
     report.chunks, report.reused = len(chunks), len(chunks) - report.embedded
+    if cache and report.embedded:
+        _save_cache(cache, {**_load_cache(cache), **known})
     counts = {}
     for c in chunks:
         counts[c.doc_id] = counts.get(c.doc_id, 0) + 1

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from . import citing, prompting
 from .cleaning import is_traditional
 from .errors import InputError
-from .retrieval import Retriever
+from .retrieval import Retriever, subqueries
 
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
 
@@ -86,35 +86,55 @@ class Pipeline:
         if removed:
             notes.append("已忽略问题中的指令性文字 / ignored instructions in the question: " + " ".join(removed)[:120])
         history = [tuple(h) for h in (history or []) if h and h[0] and h[1]]
+        traditional = is_traditional(question)
         yield Event("status", "检索中…")
         if not asked:
-            yield from self._refuse(question, question, [], is_traditional(question), notes, 0.0, started, prompting.NOT_A_QUESTION)
+            yield from self._refuse(question, question, [], traditional, notes, 0.0, started, prompting.NOT_A_QUESTION)
             return
         standalone = self.standalone(asked, history)
         yield Event("standalone", standalone)
-        hits = self.retriever.search_parts(standalone, k or s.top_k)
+        parts = self.retrieve(standalone, k or s.top_k, traditional)
+        passages = [p for _, group in parts for p in group]
         retrieve_ms = (time.perf_counter() - started) * 1000
-        traditional = is_traditional(question)
-        passages = prompting.make_passages(hits, standalone, s.passage_chars, traditional)
         yield Event("passages", passages)
-        if not hits or max(h.dense_score for h in hits) < s.refuse_below:
+        if not passages or max(p.score for p in passages) < s.refuse_below:
             yield from self._refuse(question, standalone, passages, traditional, notes, retrieve_ms, started)
             return
         yield Event("status", "生成中…")
-        pieces, first = [], None
-        for piece in self.generator.stream(prompting.messages(standalone, passages, traditional), max_tokens=s.max_answer_tokens):
-            first = first or time.perf_counter()
-            pieces.append(piece)
-            yield Event("token", piece)
+        pieces, first, usage = [], None, {"prompt_tokens": 0, "completion_tokens": 0}
+        for n, (query, group) in enumerate(parts):
+            if n:
+                pieces.append("\n")
+                yield Event("token", "\n")
+            for piece in self.generator.stream(prompting.messages(query, group, traditional), max_tokens=s.max_answer_tokens):
+                first = first or time.perf_counter()
+                pieces.append(piece)
+                yield Event("token", piece)
+            for key in usage:
+                usage[key] += (getattr(self.generator, "last_usage", {}) or {}).get(key, 0)
         checked = citing.check("".join(pieces), passages, standalone, self.retriever.place_names)
-        usage = getattr(self.generator, "last_usage", {}) or {}
         timings = {"retrieve_ms": round(retrieve_ms, 1), "first_token_ms": round(((first or time.perf_counter()) - started) * 1000, 1),
-                   "total_ms": round((time.perf_counter() - started) * 1000, 1),
-                   "prompt_tokens": usage.get("prompt_tokens", 0), "completion_tokens": usage.get("completion_tokens", 0)}
+                   "total_ms": round((time.perf_counter() - started) * 1000, 1), **usage}
         yield Event("answer", Answer(question=question, standalone_question=standalone, text=checked.text,
                                      citations=checked.citations, refused=checked.refused,
                                      passages=[p.to_dict() for p in passages], timings=timings,
                                      warnings=notes + checked.warnings))
+
+    def retrieve(self, standalone: str, k: int, traditional: bool) -> list[tuple[str, list]]:
+        """(query, passages) per part of the question, passages numbered across all parts.
+
+        A question that asks about two years or two places is answered part by part, each from
+        its own passages: the small model mixes up years when one prompt holds both.
+        """
+        queries = subqueries(standalone, self.retriever.place_names)
+        per = k if len(queries) == 1 else max(2, k // len(queries))
+        parts, offset, seen = [], 0, set()
+        for query in queries:
+            hits = [h for h in self.retriever.search(query, per + len(seen)) if h.chunk.id not in seen][:per]
+            seen.update(h.chunk.id for h in hits)
+            parts.append((query, prompting.make_passages(hits, query, self.settings.passage_chars, traditional, start=offset + 1)))
+            offset += len(hits)
+        return parts
 
     def _refuse(self, question, standalone, passages, traditional, notes, retrieve_ms, started, text=None) -> Iterator[Event]:
         text = text or (prompting.REFUSAL_TRADITIONAL if traditional else prompting.REFUSAL)

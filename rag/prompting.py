@@ -58,6 +58,7 @@ class Passage:
     end_line: int
     text: str  # what the model sees (trimmed), in the question's script
     full_text: str  # the whole chunk in its original characters
+    score: float = 0.0  # dense similarity to the question, for the refusal gate
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -108,14 +109,15 @@ def trim(text: str, question: str, budget: int) -> str:
     return "".join(out)
 
 
-def make_passages(hits, question: str, budget: int, traditional: bool) -> list[Passage]:
+def make_passages(hits, question: str, budget: int, traditional: bool, start: int = 1) -> list[Passage]:
     passages = []
-    for n, hit in enumerate(hits, 1):
+    for n, hit in enumerate(hits, start):
         c = hit.chunk
         text = trim(c.text, question, budget) if budget else c.text
         text = to_traditional(text) if traditional else to_simplified(text)
         passages.append(Passage(n=n, chunk_id=c.id, doc_id=c.doc_id, title=c.title, section=c.section, place=c.place,
-                                start_line=c.start_line, end_line=c.end_line, text=text, full_text=c.text))
+                                start_line=c.start_line, end_line=c.end_line, text=text, full_text=c.text,
+                                score=hit.dense_score))
     return passages
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .chunking import Chunk
-from .citing import place_chain
+from .citing import in_scope, place_chain
 from .store import IndexData
 from .tokens import tokenize
 
@@ -65,22 +65,6 @@ class Retriever:
             ranks[doc_id] = (0 if matched == len(named) else 2) + (1 if extra and matched else 0) + (3 if not matched else 0)
         return ranks
 
-    def search_parts(self, question: str, k: int) -> list[Hit]:
-        """Like `search`, but a multi-part question gets its top passages from each part in turn."""
-        queries = subqueries(question, self.place_names)
-        if len(queries) == 1:
-            return self.search(question, k)
-        lists = [self.search(q, k) for q in queries]
-        picked, seen = [], set()
-        for rank in range(k):
-            for hits in lists:
-                if rank < len(hits) and hits[rank].chunk.id not in seen and len(picked) < k:
-                    seen.add(hits[rank].chunk.id)
-                    picked.append(hits[rank])
-        for n, hit in enumerate(picked, 1):
-            hit.rank = n
-        return picked
-
     def search(self, question: str, k: int) -> list[Hit]:
         query = self.embedder.embed([question], kind="query")[0]
         dense, lexical = self.dense(query), self.lexical(question)
@@ -95,7 +79,8 @@ class Retriever:
             tier = prefer.get(self.data.chunks[i].doc_id)
             if tier is not None:
                 fused[i] += 1.0 / (self.rrf_k + 1 + 10 * tier)
-        order = sorted(fused, key=lambda i: -fused[i])[:k]
+        # Passages about another year or place than the question names go to the back of the line.
+        order = sorted(fused, key=lambda i: (not in_scope(question, self.data.chunks[i], self.place_names), -fused[i]))[:k]
         return [Hit(chunk=self.data.chunks[i], rank=n, score=fused[i], ranks=ranks.get(i, {}),
                     dense_score=float(np.dot(query, self.data.vectors[i]))) for n, i in enumerate(order, 1)]
 

@@ -1,0 +1,157 @@
+"""Benchmark: speed figures for the default pipeline and a naive baseline, side by side.
+
+The baseline is what a plain RAG setup does: 1000-character chunks of the raw text (no
+cleaning, no titles), dense retrieval only, 8 whole passages, and the KV cache reset before
+every question so nothing is reused. Both run in this process on the same models.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from .config import offline_environment
+
+QUESTIONS = ["q001", "q011", "q043", "q063", "q073", "q085"]
+
+
+def _pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return round(values[min(len(values) - 1, int(round(q * (len(values) - 1))))], 1) if values else 0.0
+
+
+def machine() -> dict:
+    import importlib.metadata as md
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    libs = {p: md.version(p) for p in ("llama-cpp-python", "sentence-transformers", "torch", "faiss-cpu", "bm25s")}
+    import llama_cpp
+
+    info = llama_cpp.llama_print_system_info().decode(errors="replace")
+    return {"cpu": cpu, "cores": __import__("os").cpu_count(), "python": platform.python_version(), "libs": libs,
+            "llama_system_info": info.strip()}
+
+
+def time_index_build(settings, docs: Path, extra_env: dict | None = None) -> dict:
+    """A cold `rag index --rebuild` in a child process: wall seconds and peak RSS."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**__import__("os").environ, **(extra_env or {})}
+        cmd = [sys.executable, "-m", "rag.cli", "index", "--rebuild", "--docs", str(docs), "--index", tmp]
+        started = time.perf_counter()
+        subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"seconds": round(seconds, 1), "peak_rss_mb": round(peak_mb)}
+
+
+def measure(pipeline, questions: list[str], runs: int, reset_cache: bool) -> dict:
+    """Warm-up once, then `runs` passes over the questions; percentiles over all answers."""
+    import psutil
+
+    pipeline.answer(questions[0])
+    retrieve, first, total, prompt, gen_rate, prompt_rate = [], [], [], [], [], []
+    for _ in range(runs):
+        for q in questions:
+            if reset_cache:
+                pipeline.generator.llm.reset()
+            started = time.perf_counter()
+            pipeline.retriever.search(q, pipeline.settings.top_k)
+            retrieve.append((time.perf_counter() - started) * 1000)
+            answer = pipeline.answer(q)
+            t, usage = answer.timings, pipeline.generator.last_usage
+            first.append(t["first_token_ms"])
+            total.append(t["total_ms"])
+            prompt.append(t["prompt_tokens"])
+            decode_s = max(1e-6, usage["total_s"] - usage["first_token_s"])
+            gen_rate.append(max(0, usage["completion_tokens"] - 1) / decode_s)
+            prompt_rate.append(t["prompt_tokens"] / max(1e-6, usage["first_token_s"]))
+    return {"retrieval_ms_p50": _pct(retrieve, 0.5), "retrieval_ms_p95": _pct(retrieve, 0.95),
+            "first_token_ms_p50": _pct(first, 0.5), "first_token_ms_p95": _pct(first, 0.95),
+            "total_ms_p50": _pct(total, 0.5), "total_ms_p95": _pct(total, 0.95),
+            "prompt_tokens_p50": statistics.median(prompt), "prompt_tok_per_s": round(statistics.median(prompt_rate), 1),
+            "gen_tok_per_s": round(statistics.median(gen_rate), 1),
+            "rss_mb": round(psutil.Process().memory_info().rss / 2**20), "answers": len(first)}
+
+
+def naive_pipeline(settings, embedder, generator, docs: Path, index_dir: Path):
+    """1000-char raw chunks, dense only, 8 whole passages: built into its own index folder."""
+    from . import store
+    from .indexing import build_index
+    from .pipeline import Pipeline
+    from .prompting import make_passages
+    from .retrieval import Retriever
+
+    naive = replace(settings, docs_dir=docs, index_dir=index_dir, chunk_size=1000, chunk_overlap=100, top_k=8,
+                    passage_chars=0, n_ctx=8192, clean_text=False)
+    build_index(naive, embedder=embedder)
+    retriever = Retriever(store.load(index_dir, embedder.id), embedder, candidates=settings.candidates)
+    retriever.lexical = lambda question: []  # dense only
+    retriever.place_preference = lambda question: {}
+    pipeline = Pipeline(naive, retriever, generator)
+    pipeline.retrieve = lambda question, k, traditional: [
+        (question, make_passages(retriever.search(question, k), question, 0, traditional))]  # one prompt, whole chunks
+    return pipeline
+
+
+def render_table(result: dict) -> str:
+    rows = [k for k in result["default"] if k != "answers"]
+    lines = ["| figure | default | naive baseline | ratio |", "|---|---|---|---|"]
+    for k in rows:
+        d, b = result["default"][k], result["baseline"].get(k)
+        ratio = f"{b / d:.1f}×" if isinstance(d, (int, float)) and d and isinstance(b, (int, float)) else ""
+        lines.append(f"| {k} | {d} | {b} | {ratio} |")
+    idx = result.get("index_build", {})
+    lines.append(f"| index build (seeds), s | {idx.get('seconds')} | | |")
+    lines.append(f"| index build peak RSS, MB | {idx.get('peak_rss_mb')} | | |")
+    return "\n".join(lines)
+
+
+def run_bench(settings, out_dir="runs/bench", runs: int = 3, questions: list[str] | None = None,
+              baseline_runs: int = 1, index_build: bool = True) -> dict:
+    from .evaluation import DEFAULT_QA, load_qa
+    from .pipeline import Pipeline
+
+    offline_environment()
+    items = {i["id"]: i["question"] for i in load_qa(DEFAULT_QA)}
+    qs = [items[q] for q in (questions or QUESTIONS)]
+    result = {"machine": machine(), "runs": runs, "questions": qs}
+    if index_build:
+        result["index_build"] = time_index_build(settings, Path(settings.docs_dir))
+    default = Pipeline.from_settings(settings)
+    result["default"] = measure(default, qs, runs, reset_cache=False)
+    with tempfile.TemporaryDirectory() as tmp:
+        _raw_copy(Path(settings.docs_dir), Path(tmp) / "raw")
+        baseline = naive_pipeline(settings, default.retriever.embedder, _big_context(settings), Path(tmp) / "raw",
+                                  Path(tmp) / "index")
+        result["baseline"] = measure(baseline, qs, baseline_runs, reset_cache=True)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    table = render_table(result)
+    (out / "bench.md").write_text(f"# Benchmark\n\n{result['machine']['cpu']}, {result['machine']['cores']} cores\n\n{table}\n",
+                                  encoding="utf-8")
+    print(table)
+    return result
+
+
+def _big_context(settings):
+    from .generation import load_generator
+
+    return load_generator(replace(settings, n_ctx=8192))
+
+
+def _raw_copy(src: Path, dst: Path) -> None:
+    """The baseline reads the files as they are, without the sidecar titles."""
+    dst.mkdir(parents=True, exist_ok=True)
+    for f in src.iterdir():
+        if f.suffix == ".txt":
+            (dst / f.name).write_bytes(f.read_bytes())

@@ -1,0 +1,136 @@
+"""Browser tier: the real app (real models, a copy of the real index) driven in headless chromium.
+
+Screenshots of every step land in runs/browser/ so a person can look at what the user sees.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rag.config import PROJECT_ROOT
+
+from .conftest import SEEDS, cli_env
+
+pytestmark = pytest.mark.browser
+SHOTS = PROJECT_ROOT / "runs" / "browser"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    """Start `python app.py` on a free loopback port over private copies of the seeds and index."""
+    tmp = tmp_path_factory.mktemp("app")
+    shutil.copytree(SEEDS, tmp / "docs")
+    shutil.copytree(PROJECT_ROOT / "index", tmp / "index", symlinks=True)
+    port = _free_port()
+    env = cli_env(RAG_DOCS_DIR=tmp / "docs", RAG_INDEX_DIR=tmp / "index", RAG_PORT=port,
+                  RAG_FEEDBACK_PATH=tmp / "feedback.jsonl", GRADIO_ANALYTICS_ENABLED="False")
+    log = open(tmp / "app.log", "w")
+    proc = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "app.py")], env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            assert proc.poll() is None, (tmp / "app.log").read_text()
+            time.sleep(1)
+    yield f"http://127.0.0.1:{port}/", tmp
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    yield driver
+    driver.quit()
+
+
+def _wait(predicate, timeout=240, step=0.5):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError("timed out waiting for the page")
+
+
+def _ask(driver, question: str, answers_before: int):
+    from selenium.webdriver.common.by import By
+
+    box = driver.find_element(By.CSS_SELECTOR, "#question textarea")
+    box.clear()
+    box.send_keys(question)
+    driver.find_element(By.ID, "send").click()
+    # The final render adds the meta line (timings) under the answer.
+    _wait(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#chat .rag-meta")) > answers_before)
+    bots = driver.find_elements(By.CSS_SELECTOR, "#chat .rag-meta")
+    return bots[-1].find_element(By.XPATH, "./ancestor::*[contains(@class,'message')][1]").text
+
+
+def _line_of(path: Path, text: str) -> int:
+    return next(i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if text in line)
+
+
+def test_chat_citation_followup_and_upload(app_url, browser):
+    from selenium.webdriver.common.by import By
+
+    url, tmp = app_url
+    browser.get(url)
+    _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#question textarea"))
+    browser.save_screenshot(str(SHOTS / "01-first-screen.png"))
+
+    answer = _ask(browser, "绍兴市2023年地区生产总值是多少，增长了多少？", 0)
+    assert "7791亿元" in answer and "[" in answer
+    browser.save_screenshot(str(SHOTS / "02-answer.png"))
+
+    browser.find_elements(By.CSS_SELECTOR, "#chat a.cite")[-1].click()
+    card = _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#sources .src-card.active"))[0]
+    line = _line_of(SEEDS / "001_95525c1d49c5bed8.txt", "7791亿元")
+    assert "绍兴市2024年政府工作报告" in card.text and f"第 {line}" in card.text and "7791" in card.text
+    browser.save_screenshot(str(SHOTS / "03-citation-clicked.png"))
+
+    _ask(browser, "绍兴市2023年新增城镇就业多少人？", 1)
+    follow = _ask(browser, "那2024年的目标呢？", 2)
+    assert "9.5万人" in follow and "改写后的问题" in follow
+    browser.save_screenshot(str(SHOTS / "04-follow-up.png"))
+
+    new_doc = tmp / "柯桥区停车规划.txt"
+    new_doc.write_text("柯桥区2025年停车设施建设计划\n\n柯桥区2025年计划新建智慧停车场27个，新增公共停车泊位4800个。\n", encoding="utf-8")
+    browser.find_element(By.XPATH, "//button[@role='tab' and contains(., '文档')]").click()
+    _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#upload input[type=file]"))
+    browser.find_element(By.CSS_SELECTOR, "#upload input[type=file]").send_keys(str(new_doc))
+    time.sleep(2)
+    browser.find_element(By.ID, "add-docs").click()
+    status = _wait(lambda: "索引已更新" in (t := browser.find_element(By.ID, "doc-status").text) and t)
+    assert "柯桥区停车规划.txt" in status and "新嵌入" in status
+    browser.save_screenshot(str(SHOTS / "05-uploaded.png"))
+
+    browser.find_element(By.XPATH, "//button[@role='tab' and contains(., '问答')]").click()
+    answer = _ask(browser, "柯桥区2025年计划新建多少个智慧停车场？", 3)
+    assert "27个" in answer
+    browser.save_screenshot(str(SHOTS / "06-new-document-answer.png"))
