@@ -128,7 +128,17 @@ def in_scope(question: str, p, known_places: set[str]) -> bool:
     return chain[-1] in named
 
 
+def leaks_prompt(answer: str, min_run: int = 16) -> bool:
+    """True when the answer repeats a long run of the system prompt (whatever talked the model into it)."""
+    from .prompting import SYSTEM_PROMPT
+
+    secret, text = normalize(SYSTEM_PROMPT), normalize(answer)
+    return any(secret[i:i + min_run] in text for i in range(0, max(1, len(secret) - min_run), 4))
+
+
 def check(answer: str, passages: list[Passage], question: str, known_places: set[str] = frozenset()) -> Checked:
+    if leaks_prompt(answer):
+        return Checked(text=REFUSAL, refused=True, warnings=["回答中含有系统提示内容，已拦下 / the answer repeated the system prompt and was withheld"])
     if is_refusal(answer) or not passages:
         return Checked(text=answer.strip() or REFUSAL, refused=True)
     by_n = {p.n: p for p in passages}

@@ -96,12 +96,14 @@ def subqueries(question: str, place_names: set[str]) -> list[str]:
     "2021年和2024年…分别…" and "越城区和南湖区…分别…" become one query per year or place.
     """
     parts = [p.strip() for p in _PARTS.findall(question) if len(p.strip()) >= 6]
-    if len(parts) >= 2:
+    # Parts about one year and place stay together: splitting them only loses the shared subject.
+    years = [set(re.findall(r"(?:19|20)\d{2}(?=年)", p)) for p in parts]
+    if len(parts) >= 2 and len(set().union(*years)) >= 2:
         subject = re.sub(r"(?:19|20)\d{2}年|多少|是什么|哪些|[？?；;]", "", parts[0])
         return [parts[0]] + [p if any(n in p for n in place_names) else f"{p} {subject}" for p in parts[1:]]
-    years = _YEAR_PAIR.search(question)
-    if years:
-        return [question.replace(years.group(0), f"{y}年") for y in years.groups()]
+    pair = _YEAR_PAIR.search(question)
+    if pair:
+        return [question.replace(pair.group(0), f"{y}年") for y in pair.groups()]
     for a in place_names:
         for b in place_names:
             pair = re.search(rf"{a}[市区县]?(?:和|与|及|、){b}[市区县]?", question)

@@ -24,7 +24,6 @@ from .errors import IndexError_
 
 FORMAT_VERSION = 1
 REBUILD = "rag index --rebuild"
-_FILES = ("chunks.jsonl", "vectors.npy", "index.faiss")
 
 
 @dataclass
@@ -87,7 +86,8 @@ def write_build(folder: Path, manifest: dict, chunks: list[Chunk], vectors: np.n
     bm25 = build_bm25(chunks)
     bm25.save(str(folder / "bm25"))
     manifest = {**manifest, "format_version": FORMAT_VERSION, "package_version": __version__,
-                "files": {name: _sha(folder / name) for name in _FILES}, "chunk_count": len(chunks)}
+                "files": {f.relative_to(folder).as_posix(): _sha(f) for f in sorted(folder.rglob("*")) if f.is_file()},
+                "chunk_count": len(chunks)}
     _write_json_durably(folder / "manifest.json", manifest)
 
 
