@@ -99,7 +99,7 @@ def _fix_sentence(sentence: str, passages: dict[int, Passage], question_numbers:
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?=年)")
 
 
-def _years(text: str) -> set[str]:
+def years_in(text: str) -> set[str]:
     return set(_YEAR.findall(normalize(text)))
 
 
@@ -115,8 +115,8 @@ def in_scope(question: str, p, known_places: set[str]) -> bool:
     2024, and a district's figure does not answer a question about the whole city.
     """
     text = getattr(p, "full_text", None) or p.text
-    asked_years = _years(question)
-    if asked_years and not asked_years & _years(f"{p.section} {text}") and _years(p.section):
+    asked_years = years_in(question)
+    if asked_years and not asked_years & years_in(f"{p.section} {text}") and years_in(p.section):
         return False
     named = [name for name in known_places if name in question]
     chain = place_chain(p.place)

@@ -33,6 +33,19 @@ _INSTRUCTION = re.compile(
 _CLAUSES = re.compile(r".+?(?:[。！？!?；;\n]|\.(?=\s|$)|$)", re.S)
 
 
+# Sentences inside a document that address the assistant rather than state a fact.
+_PASSAGE_ORDER = re.compile(
+    r"(?i)(忽略|无视|忘记|不要理会)(上述|之前|以上|前面|所有|全部)|ignore (all|any|the|previous|above)|disregard|"
+    r"system prompt|系统提示|提示词|你现在是|新的指令|请(直接|只)?(回答|回复|输出)[:：]"
+)
+WITHHELD = "〔此处有一句要求助手改变回答的文字，已略去〕"
+
+
+def defuse(text: str) -> str:
+    """Replace order-like sentences in a passage: the model sees that something was there, not the order."""
+    return "".join(WITHHELD if _PASSAGE_ORDER.search(to_simplified(part)) else part for part in _CLAUSES.findall(text))
+
+
 def strip_instructions(question: str) -> tuple[str, list[str]]:
     """Drop the sentences of a question that instruct the assistant instead of asking about the documents."""
     kept, removed = [], []
@@ -114,7 +127,7 @@ def make_passages(hits, question: str, budget: int, traditional: bool, start: in
     for n, hit in enumerate(hits, start):
         c = hit.chunk
         text = trim(c.text, question, budget) if budget else c.text
-        text = to_traditional(text) if traditional else to_simplified(text)
+        text = defuse(to_traditional(text) if traditional else to_simplified(text))
         passages.append(Passage(n=n, chunk_id=c.id, doc_id=c.doc_id, title=c.title, section=c.section, place=c.place,
                                 start_line=c.start_line, end_line=c.end_line, text=text, full_text=c.text,
                                 score=hit.dense_score))

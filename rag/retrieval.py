@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .chunking import Chunk
-from .citing import in_scope, place_chain
+from .citing import in_scope, place_chain, years_in
 from .store import IndexData
 from .tokens import tokenize
 
@@ -65,6 +65,10 @@ class Retriever:
             ranks[doc_id] = (0 if matched == len(named) else 2) + (1 if extra and matched else 0) + (3 if not matched else 0)
         return ranks
 
+    @staticmethod
+    def _mentions(chunk: Chunk, years: set[str]) -> bool:
+        return not years or bool(years & years_in(f"{chunk.title} {chunk.section} {chunk.search_text}"))
+
     def search(self, question: str, k: int) -> list[Hit]:
         query = self.embedder.embed([question], kind="query")[0]
         dense, lexical = self.dense(query), self.lexical(question)
@@ -79,8 +83,11 @@ class Retriever:
             tier = prefer.get(self.data.chunks[i].doc_id)
             if tier is not None:
                 fused[i] += 1.0 / (self.rrf_k + 1 + 10 * tier)
-        # Passages about another year or place than the question names go to the back of the line.
-        order = sorted(fused, key=lambda i: (not in_scope(question, self.data.chunks[i], self.place_names), -fused[i]))[:k]
+        # Passages about another year or place than the question names go to the back of the line;
+        # among the rest, those that mention the year asked about (title, section or text) come first.
+        asked = years_in(question)
+        order = sorted(fused, key=lambda i: (not in_scope(question, self.data.chunks[i], self.place_names),
+                                             not self._mentions(self.data.chunks[i], asked), -fused[i]))[:k]
         return [Hit(chunk=self.data.chunks[i], rank=n, score=fused[i], ranks=ranks.get(i, {}),
                     dense_score=float(np.dot(query, self.data.vectors[i]))) for n, i in enumerate(order, 1)]
 

@@ -21,10 +21,21 @@ def example_questions(settings) -> list[str]:
     return [q for q in load_metadata(Path(settings.docs_dir)).get("_examples", []) if isinstance(q, str)][:6]
 
 
+def _text(content) -> str:
+    """Message content as text: Gradio 6 hands it back as a string or a list of typed parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text") or content.get("value") or "")
+    if isinstance(content, (list, tuple)):
+        return "".join(_text(part) for part in content)
+    return ""
+
+
 def history_pairs(messages: list[dict]) -> list[tuple[str, str]]:
     pairs, question = [], None
     for m in messages:
-        content = m["content"] if isinstance(m["content"], str) else ""
+        content = _text(m["content"])
         if m["role"] == "user":
             question = content
         elif question is not None and content:
@@ -108,7 +119,7 @@ def build_app(settings, service: ChatService | None = None) -> gr.Blocks:
             if not users:
                 raise gr.Error("还没有可以重试的问题。")
             cut = max(i for i, m in enumerate(c) if m["role"] == "user")
-            return users[-1]["content"], c[:cut]
+            return _text(users[-1]["content"]), c[:cut]
 
         def redo(c, kk, m, t):
             q, rest = last_question(c)
@@ -121,8 +132,8 @@ def build_app(settings, service: ChatService | None = None) -> gr.Blocks:
         clear.click(lambda: ([], "<h4>引用的资料</h4>", ""), None, outputs)
 
         def on_like(c, data: gr.LikeData):
-            answer = c[data.index]["content"] if isinstance(data.index, int) else data.value
-            question = next((m["content"] for m in reversed(c[:data.index]) if m["role"] == "user"), "") if isinstance(data.index, int) else ""
+            answer = _text(c[data.index]["content"]) if isinstance(data.index, int) else _text(data.value)
+            question = next((_text(m["content"]) for m in reversed(c[:data.index]) if m["role"] == "user"), "") if isinstance(data.index, int) else ""
             service.feedback({"liked": data.liked, "question": question, "answer": plain_text(str(answer)),
                               "citations": [s for s in str(answer).split() if s.startswith("href=")]})
 
