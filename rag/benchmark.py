@@ -53,11 +53,15 @@ def time_index_build(settings, docs: Path, extra_env: dict | None = None) -> dic
     return {"seconds": round(seconds, 1), "peak_rss_mb": round(peak_mb)}
 
 
-def measure(pipeline, questions: list[str], runs: int, reset_cache: bool) -> dict:
+def measure(pipeline, items: list[dict], runs: int, reset_cache: bool) -> dict:
     """Warm-up once, then `runs` passes over the questions; percentiles over all answers."""
     import psutil
 
+    from .metrics import item_ok
+
+    questions = [i["question"] for i in items]
     pipeline.answer(questions[0])
+    passed = {}
     retrieve, first, total, prompt, gen_rate, prompt_rate = [], [], [], [], [], []
     for _ in range(runs):
         for q in questions:
@@ -67,6 +71,8 @@ def measure(pipeline, questions: list[str], runs: int, reset_cache: bool) -> dic
             pipeline.retriever.search(q, pipeline.settings.top_k)
             retrieve.append((time.perf_counter() - started) * 1000)
             answer = pipeline.answer(q)
+            item = next(i for i in items if i["question"] == q)
+            passed[item["id"]] = item_ok(item, answer.to_dict())
             t, usage = answer.timings, pipeline.generator.last_usage
             first.append(t["first_token_ms"])
             total.append(t["total_ms"])
@@ -79,7 +85,8 @@ def measure(pipeline, questions: list[str], runs: int, reset_cache: bool) -> dic
             "total_ms_p50": _pct(total, 0.5), "total_ms_p95": _pct(total, 0.95),
             "prompt_tokens_p50": statistics.median(prompt), "prompt_tok_per_s": round(statistics.median(prompt_rate), 1),
             "gen_tok_per_s": round(statistics.median(gen_rate), 1),
-            "rss_mb": round(psutil.Process().memory_info().rss / 2**20), "answers": len(first)}
+            "rss_mb": round(psutil.Process().memory_info().rss / 2**20), "answers": len(first),
+            "passed": f"{sum(passed.values())}/{len(passed)}"}
 
 
 def naive_pipeline(settings, embedder, generator, docs: Path, index_dir: Path):
@@ -103,12 +110,13 @@ def naive_pipeline(settings, embedder, generator, docs: Path, index_dir: Path):
 
 
 def render_table(result: dict) -> str:
-    rows = [k for k in result["default"] if k != "answers"]
+    rows = [k for k in result["default"] if k not in ("answers", "passed")]
     lines = ["| figure | default | naive baseline | ratio |", "|---|---|---|---|"]
     for k in rows:
         d, b = result["default"][k], result["baseline"].get(k)
         ratio = f"{b / d:.1f}×" if isinstance(d, (int, float)) and d and isinstance(b, (int, float)) else ""
         lines.append(f"| {k} | {d} | {b} | {ratio} |")
+    lines.append(f"| questions answered correctly | {result['default']['passed']} | {result['baseline']['passed']} | |")
     idx = result.get("index_build", {})
     lines.append(f"| index build (seeds), s | {idx.get('seconds')} | | |")
     lines.append(f"| index build peak RSS, MB | {idx.get('peak_rss_mb')} | | |")
@@ -121,9 +129,9 @@ def run_bench(settings, out_dir="runs/bench", runs: int = 3, questions: list[str
     from .pipeline import Pipeline
 
     offline_environment()
-    items = {i["id"]: i["question"] for i in load_qa(DEFAULT_QA)}
+    items = {i["id"]: i for i in load_qa(DEFAULT_QA)}
     qs = [items[q] for q in (questions or QUESTIONS)]
-    result = {"machine": machine(), "runs": runs, "questions": qs}
+    result = {"machine": machine(), "runs": runs, "questions": [i["question"] for i in qs]}
     if index_build:
         result["index_build"] = time_index_build(settings, Path(settings.docs_dir))
     default = Pipeline.from_settings(settings)

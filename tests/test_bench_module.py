@@ -1,0 +1,24 @@
+"""`rag bench` mechanics on fakes: every figure is produced and the table renders (speed itself is measured by the CLI)."""
+
+from __future__ import annotations
+
+from rag import store
+from rag.benchmark import measure, render_table
+from rag.embedding import HashEmbedder
+from rag.generation import FakeGenerator
+from rag.pipeline import Pipeline
+from rag.retrieval import Retriever
+
+ITEMS = [{"id": "a", "question": "越城区2021年计划新建多少个5G基站？", "must_include": ["1500个"], "type": "fact", "sources": []},
+         {"id": "b", "question": "绍兴市2023年地区生产总值是多少？", "must_include": ["7791亿元"], "type": "fact", "sources": []}]
+
+
+def test_measure_and_table(hash_index):
+    data = store.load(hash_index.index_dir, "hash-bigram@256")
+    pipeline = Pipeline(hash_index, Retriever(data, HashEmbedder(256)), FakeGenerator(lambda m: "新建5G基站1500个[1]。"))
+    figures = measure(pipeline, ITEMS, runs=2, reset_cache=False)
+    assert figures["answers"] == 4 and figures["passed"] == "1/2"
+    for key in ("retrieval_ms_p50", "retrieval_ms_p95", "first_token_ms_p50", "total_ms_p95", "prompt_tokens_p50", "rss_mb"):
+        assert figures[key] >= 0
+    table = render_table({"default": figures, "baseline": figures, "index_build": {"seconds": 1.0, "peak_rss_mb": 10}})
+    assert "| first_token_ms_p50 |" in table and "1.0×" in table and "index build" in table
