@@ -44,27 +44,32 @@ def history_pairs(messages: list[dict]) -> list[tuple[str, str]]:
     return pairs
 
 
-def respond(service: ChatService, question, chat, k, model, show_timings):
-    """Generator for one turn: status, passages, streamed tokens, then the checked answer."""
+def respond(service: ChatService, question, chat, k, model, show_timings, records=None):
+    """Generator for one turn: status, passages, streamed tokens, then the checked answer.
+
+    `records` maps an assistant message's index to its Answer (for feedback with citations).
+    """
     question = (question or "").strip()
     if not question:
         raise gr.Error("问题为空，请输入一个问题。")
+    records = dict(records or {})
     prior = history_pairs(chat or [])
     chat = list(chat or []) + [{"role": "user", "content": question}, {"role": "assistant", "content": "检索中…"}]
-    yield chat, gr.update(), ""
+    yield chat, gr.update(), "", records
     text = ""
     try:
         for event in service.stream(question, prior, k=int(k), role=MODELS.get(model, "llm")):
             if event.kind == "passages":
                 chat[-1]["content"] = "生成中…"
-                yield chat, passages_html(event.data), ""
+                yield chat, passages_html(event.data), "", records
             elif event.kind == "token":
                 text += event.data
                 chat[-1]["content"] = text
-                yield chat, gr.update(), ""
+                yield chat, gr.update(), "", records
             elif event.kind == "answer":
                 chat[-1]["content"] = answer_html(event.data, show_timings)
-                yield chat, sources_html(event.data), ""
+                records[str(len(chat) - 1)] = event.data.to_dict()
+                yield chat, sources_html(event.data), "", records
     except RagError as exc:
         raise gr.Error(str(exc)) from exc
 
@@ -107,9 +112,10 @@ def build_app(settings, service: ChatService | None = None) -> gr.Blocks:
                 remove = gr.Button("删除并更新索引", elem_id="remove-doc")
             doc_status = gr.Markdown(elem_id="doc-status")
 
-        run = lambda q, c, kk, m, t: (yield from respond(service, q, c, kk, m, t))
-        inputs = [box, chat, k, model, timings]
-        outputs = [chat, sources, box]
+        records = gr.State({})
+        run = lambda q, c, kk, m, t, r: (yield from respond(service, q, c, kk, m, t, r))
+        inputs = [box, chat, k, model, timings, records]
+        outputs = [chat, sources, box, records]
         ev1 = box.submit(run, inputs, outputs, concurrency_limit=1, concurrency_id="answer")
         ev2 = send.click(run, inputs, outputs, concurrency_limit=1, concurrency_id="answer")
         stop.click(None, None, None, cancels=[ev1, ev2])
@@ -121,23 +127,24 @@ def build_app(settings, service: ChatService | None = None) -> gr.Blocks:
             cut = max(i for i, m in enumerate(c) if m["role"] == "user")
             return _text(users[-1]["content"]), c[:cut]
 
-        def redo(c, kk, m, t):
+        def redo(c, kk, m, t, r):
             q, rest = last_question(c)
-            yield from respond(service, q, rest, kk, m, t)
+            yield from respond(service, q, rest, kk, m, t, r)
 
-        retry.click(redo, [chat, k, model, timings], outputs, concurrency_limit=1, concurrency_id="answer")
-        chat.retry(redo, [chat, k, model, timings], outputs, concurrency_limit=1, concurrency_id="answer")
-        chat.example_select(lambda e, c, kk, m, t: (yield from respond(service, e.value["text"], c, kk, m, t)),
-                            [chat, k, model, timings], outputs, concurrency_limit=1, concurrency_id="answer")
-        clear.click(lambda: ([], "<h4>引用的资料</h4>", ""), None, outputs)
+        turn = [chat, k, model, timings, records]
+        retry.click(redo, turn, outputs, concurrency_limit=1, concurrency_id="answer")
+        chat.retry(redo, turn, outputs, concurrency_limit=1, concurrency_id="answer")
+        chat.example_select(lambda e, c, kk, m, t, r: (yield from respond(service, e.value["text"], c, kk, m, t, r)),
+                            turn, outputs, concurrency_limit=1, concurrency_id="answer")
+        clear.click(lambda: ([], "<h4>引用的资料</h4>", "", {}), None, outputs)
 
-        def on_like(c, data: gr.LikeData):
-            answer = _text(c[data.index]["content"]) if isinstance(data.index, int) else _text(data.value)
-            question = next((_text(m["content"]) for m in reversed(c[:data.index]) if m["role"] == "user"), "") if isinstance(data.index, int) else ""
-            service.feedback({"liked": data.liked, "question": question, "answer": plain_text(str(answer)),
-                              "citations": [s for s in str(answer).split() if s.startswith("href=")]})
+        def on_like(r, data: gr.LikeData):
+            index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+            answer = (r or {}).get(str(index), {})
+            service.feedback({"liked": data.liked, "question": answer.get("question", ""), "answer": answer.get("text", ""),
+                              "citations": answer.get("citations", []), "refused": answer.get("refused")})
 
-        chat.like(on_like, chat, None)
+        chat.like(on_like, records, None)
 
         def refresh():
             rows, when = _documents_table(service)

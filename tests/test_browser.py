@@ -5,6 +5,7 @@ Screenshots of every step land in runs/browser/ so a person can look at what the
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -134,3 +135,9 @@ def test_chat_citation_followup_and_upload(app_url, browser):
     answer = _ask(browser, "柯桥区2025年计划新建多少个智慧停车场？", 3)
     assert "27个" in answer
     browser.save_screenshot(str(SHOTS / "06-new-document-answer.png"))
+
+    likes = browser.find_elements(By.XPATH, "//*[@id='chat']//button[@aria-label='Like' or @title='Like' or @aria-label='like']")
+    likes[-1].click()
+    feedback = tmp / "feedback.jsonl"
+    record = json.loads(_wait(lambda: feedback.is_file() and feedback.read_text(encoding="utf-8").strip()).splitlines()[-1])
+    assert record["liked"] is True and "27个" in record["answer"] and record["citations"] and record["index"]
