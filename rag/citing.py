@@ -12,11 +12,11 @@ import re
 from dataclasses import dataclass, field
 
 from .cleaning import normalize
+from .prompting import _SENTENCE as _CLAUSE  # one definition of a sentence for trimming and citing
 from .prompting import REFUSAL, Passage
 
 _MARK = re.compile(r"\[(\d{1,2}|n|N)\]")
 _NUM = re.compile(r"\d+(?:\.\d+)?")
-_CLAUSE = re.compile(r"[^。！？；!?;\n]+(?:[。！？；!?;]|$)")
 
 
 @dataclass
