@@ -11,7 +11,8 @@ from .errors import RagError
 from .rendering import CSS, HEAD_JS, answer_html, passages_html, plain_text, sources_html
 from .service import ChatService
 
-MODELS = {"1.5B（默认，更准确）": "llm", "0.5B（更快）": "llm_fast"}
+# Dev set: 1.5B accuracy 0.86, first token 4.1 s; 0.5B accuracy 0.38, first token 1.9 s.
+MODELS = {"1.5B（默认，更准确）": "llm", "0.5B（更快，准确率明显较低）": "llm_fast"}
 
 
 def example_questions(settings) -> list[str]:
