@@ -137,9 +137,7 @@ def run_bench(settings, out_dir="runs/bench", runs: int = 3, questions: list[str
     default = Pipeline.from_settings(settings)
     result["default"] = measure(default, qs, runs, reset_cache=False)
     with tempfile.TemporaryDirectory() as tmp:
-        _raw_copy(Path(settings.docs_dir), Path(tmp) / "raw")
-        baseline = naive_pipeline(settings, default.retriever.embedder, _big_context(settings), Path(tmp) / "raw",
-                                  Path(tmp) / "index")
+        baseline = baseline_for(settings, Path(tmp), embedder=default.retriever.embedder)
         result["baseline"] = measure(baseline, qs, baseline_runs, reset_cache=True)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -149,6 +147,15 @@ def run_bench(settings, out_dir="runs/bench", runs: int = 3, questions: list[str
                                   encoding="utf-8")
     print(table)
     return result
+
+
+def baseline_for(settings, workdir: Path, embedder=None, generator=None):
+    """The naive baseline over a raw copy of the documents, in `workdir`."""
+    from .embedding import load_embedder
+
+    _raw_copy(Path(settings.docs_dir), workdir / "raw")
+    return naive_pipeline(settings, embedder or load_embedder(settings), generator or _big_context(settings),
+                          workdir / "raw", workdir / "index")
 
 
 def _big_context(settings):

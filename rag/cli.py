@@ -65,7 +65,15 @@ def cmd_ask(args) -> int:
 def cmd_eval(args) -> int:
     from .evaluation import run_eval
 
-    metrics = run_eval(_settings(args), qa_path=args.qa, out_dir=args.out)
+    settings, pipeline = _settings(args), None
+    if args.baseline:
+        import tempfile
+        from pathlib import Path
+
+        from .benchmark import baseline_for
+
+        pipeline = baseline_for(settings, Path(tempfile.mkdtemp(prefix="rag-baseline-")))
+    metrics = run_eval(settings, qa_path=args.qa, out_dir=args.out, pipeline=pipeline)
     print(json.dumps(metrics, ensure_ascii=False, indent=1))
     return 0
 
@@ -112,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--qa", default=None)
     p.add_argument("--out", default="runs/eval")
+    p.add_argument("--baseline", action="store_true", help="evaluate the naive baseline instead (slow: ≈ 1 min per question)")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("bench", help="speed figures, default vs naive baseline")

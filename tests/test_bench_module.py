@@ -22,3 +22,19 @@ def test_measure_and_table(hash_index):
         assert figures[key] >= 0
     table = render_table({"default": figures, "baseline": figures, "index_build": {"seconds": 1.0, "peak_rss_mb": 10}})
     assert "| first_token_ms_p50 |" in table and "1.0×" in table and "index build" in table
+
+
+def test_naive_baseline_is_what_it_claims(hash_settings, tmp_path):
+    """1000-character raw chunks (chrome kept), dense only, 8 whole passages, one prompt."""
+    from rag.benchmark import baseline_for
+
+    gen = FakeGenerator(lambda m: "资料中没有相关信息。")
+    pipeline = baseline_for(hash_settings, tmp_path, embedder=HashEmbedder(256), generator=gen)
+    answer = pipeline.answer("绍兴市2021年和2024年对城乡低保标准的目标分别是多少？")
+    assert len(answer.passages) == 8 and len(gen.calls) == 1  # no splitting into parts
+    chunks = pipeline.retriever.data.chunks
+    assert max(len(c.text) for c in chunks) > 900 and any("打印" in c.text or "首页" in c.text for c in chunks)
+    assert pipeline.retriever.lexical("绍兴") == []
+    from rag.cleaning import to_simplified
+
+    assert all(p["text"] == to_simplified(p["full_text"]) for p in answer.passages)  # whole chunks, not trimmed
