@@ -98,12 +98,18 @@ def _score(unit: str, terms: set[str], wants_number: bool) -> float:
     return hits + (2 if wants_number and _NUMBER.search(unit) and hits else 0)
 
 
+def looks_like_table(text: str) -> bool:
+    """Many short lines (label, value, label, value…): a scraped table, which only makes sense whole."""
+    lines = [x for x in text.split("\n") if x.strip()]
+    return len(lines) >= 6 and sorted(map(len, lines))[len(lines) // 2] <= 16
+
+
 def trim(text: str, question: str, budget: int) -> str:
     """The clauses of `text` most related to `question`, in document order, within about `budget` chars.
 
     Clauses are never cut in the middle, so a figure or a quoted name is kept whole or left out.
     """
-    if len(text) <= budget:
+    if len(text) <= budget or looks_like_table(text):
         return text
     parts = units(text, budget // 2)
     terms = {t for t in tokenize(question) if len(t) >= 2 or _NUMBER.search(t)}

@@ -14,9 +14,9 @@ from rag.config import PROJECT_ROOT, load_settings
 
 pytestmark = pytest.mark.bench
 
-# Measured 2026-11-22 on the 2-core machine (runs/eval-5): recall@5 1.00, accuracy 0.86, citation precision 0.925,
-# grounding 0.988, refusal 0.833 (5/6), false refusal 0.04, robustness 0.50 (2/4).
-FLOORS = {"recall@5": 0.95, "accuracy": 0.82, "citation_precision": 0.88, "grounding": 0.95, "refusal": 0.80,
+# Measured 2026-11-22 on the 2-core machine (runs/eval-6): recall@5 1.00, accuracy 0.86, citation precision 0.962,
+# grounding 0.988, refusal 0.833 (5/6), false refusal 0.06 (3/50), robustness 0.50 (2/4).
+FLOORS = {"recall@5": 0.95, "accuracy": 0.82, "citation_precision": 0.90, "grounding": 0.95, "refusal": 0.80,
           "robustness": 0.50}
 CEILINGS = {"false_refusal": 0.08}
 

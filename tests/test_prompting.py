@@ -50,3 +50,8 @@ def test_orders_inside_passages_are_withheld_from_the_model():
     out = defuse(text)
     assert "24.6万亩" in out and "9.6万吨" in out and "100万亩" not in out and WITHHELD in out
     assert defuse("新建5G基站1500个，在全市率先实现5G信号全覆盖。") == "新建5G基站1500个，在全市率先实现5G信号全覆盖。"
+
+
+def test_tables_are_kept_whole():
+    table = "指标名称\n2021年目标\n地区生产总值增速\n7%以上\n农林牧渔业增加值增速\n2.2%左右\n不良贷款率\n控制在合理区间(1.5%以内)\n" * 2
+    assert trim(table, "不良贷款率的目标是什么？", 40) == table
