@@ -37,7 +37,6 @@ class Settings:
     rrf_k: int = 60
     refuse_below: float = 0.25  # dense cosine; dev set: off-topic ≤ 0.20, answerable ≥ 0.28 (see README)
     max_question_chars: int = 500
-    max_prompt_tokens: int = 1100
     max_answer_tokens: int = 256
     n_ctx: int = 2048
     n_threads: int = max(1, min(2, os.cpu_count() or 1))

@@ -26,7 +26,3 @@ class InputError(RagError):
     """The user's question or file cannot be used as given."""
 
     exit_code = 2
-
-
-# A readable public name; the trailing underscore only avoids shadowing the builtin.
-IndexMismatch = IndexError_

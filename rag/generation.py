@@ -32,9 +32,6 @@ class LlamaGenerator:
         self.lock = threading.Lock()
         self.last_usage: dict = {}
 
-    def count_tokens(self, text: str) -> int:
-        return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
-
     def stream(self, messages: list[dict], max_tokens: int = 256, stop: list[str] | None = None) -> Iterator[str]:
         with self.lock:
             started, first, n = time.perf_counter(), None, 0

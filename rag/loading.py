@@ -29,9 +29,6 @@ class Document:
     date: str = ""
     search_text: str = ""
 
-    def to_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k not in ("text", "search_text")}
-
 
 @dataclass
 class LoadReport:

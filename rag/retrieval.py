@@ -8,7 +8,6 @@ metadata drives that, as one more ranked list in the fusion.
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -119,7 +118,3 @@ def subqueries(question: str, place_names: set[str]) -> list[str]:
     return [question]
 
 
-def timed_search(retriever: Retriever, question: str, k: int) -> tuple[list[Hit], float]:
-    started = time.perf_counter()
-    hits = retriever.search(question, k)
-    return hits, (time.perf_counter() - started) * 1000

@@ -25,7 +25,3 @@ def tokenize(text: str) -> list[str]:
 
     words = _jieba().lcut_for_search(to_simplified(text).lower())
     return [w for w in words if _KEEP.search(w) and w not in STOPWORDS]
-
-
-def warm() -> None:
-    _jieba()
