@@ -147,12 +147,13 @@ def build_index(settings, *, rebuild: bool = False, embedder=None) -> BuildRepor
     chunks = [c for d in docs for c in chunk_document(d, settings.chunk_size, settings.chunk_overlap, settings.clean_text)]
     # Only the real embedder is worth caching; injected or hash embedders are instant.
     cache = _cache_file(settings, embedder_id) if embedder is None and settings.embedder_role != "hash" else None
-    known = {} if rebuild else {**(_load_cache(cache) if cache else {}), **_previous_vectors(index_dir, embedder_id)}
+    cached = _load_cache(cache) if cache else {}
+    known = {} if rebuild else {**cached, **_previous_vectors(index_dir, embedder_id)}
     get = (lambda: embedder) if embedder is not None else _lazy(lambda: load_embedder(settings))
     vectors, report.embedded = _embed_missing(chunks, known, get, settings.embed_batch)
     report.chunks, report.reused = len(chunks), len(chunks) - report.embedded
     if cache and report.embedded:
-        _save_cache(cache, {**_load_cache(cache), **known})
+        _save_cache(cache, {**cached, **known})  # a --rebuild keeps other corpora's cached vectors
     counts = {}
     for c in chunks:
         counts[c.doc_id] = counts.get(c.doc_id, 0) + 1

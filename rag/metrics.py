@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from .citing import numbers
+from .citing import contains_number, numbers
 from .cleaning import normalize
 
 ROBUSTNESS_TYPES = ("injection", "false_premise")
@@ -56,15 +56,11 @@ def grounded_numbers(answer: dict) -> tuple[int, int]:
     if answer["refused"]:
         return 0, 0
     cited = " ".join(passage_text(p) for p in cited_passages(answer))
-    from .citing import contains_number
-
     return sum(contains_number(cited, n) for n in found), len(found)
 
 
 def invented_figure(answer: dict) -> bool:
     shown = " ".join(passage_text(p) for p in answer["passages"]) + " " + answer["question"]
-    from .citing import contains_number
-
     return any(not contains_number(shown, n) for n in numbers(_strip_marks(answer["text"])))
 
 
