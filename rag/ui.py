@@ -118,7 +118,7 @@ def build_app(settings, service: ChatService | None = None) -> gr.Blocks:
         inputs = [box, chat, k, model, timings, records]
         outputs = [chat, sources, box, records]
         ev1 = box.submit(run, inputs, outputs, concurrency_limit=1, concurrency_id="answer")
-        ev2 = send.click(run, inputs, outputs, concurrency_limit=1, concurrency_id="answer")
+        ev2 = send.click(run, inputs, outputs, concurrency_limit=1, concurrency_id="answer", api_name="ask")
         stop.click(None, None, None, cancels=[ev1, ev2])
 
         def last_question(c):

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -43,3 +47,35 @@ def cli_env(**extra) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
     env.update({k: str(v) for k, v in extra.items()})
     return env
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def private_copy(tmp: Path) -> dict:
+    """Private copies of the seeds and the built index, so an app under test cannot touch the real ones."""
+    if not (tmp / "docs").exists():
+        shutil.copytree(SEEDS, tmp / "docs")
+        shutil.copytree(PROJECT_ROOT / "index", tmp / "index", symlinks=True)
+    return {"RAG_DOCS_DIR": tmp / "docs", "RAG_INDEX_DIR": tmp / "index", "RAG_FEEDBACK_PATH": tmp / "feedback.jsonl"}
+
+
+def start_app(tmp: Path, port: int | None = None, timeout: float = 300) -> tuple[subprocess.Popen, str]:
+    """`python app.py` on a loopback port over `private_copy(tmp)`; returns once it accepts connections."""
+    port = port or free_port()
+    env = cli_env(**private_copy(tmp), RAG_PORT=port, GRADIO_ANALYTICS_ENABLED="False")
+    log = open(tmp / f"app-{port}.log", "a")
+    proc = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "app.py")], env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc, f"http://127.0.0.1:{port}/"
+        except OSError:
+            assert proc.poll() is None, (tmp / f"app-{port}.log").read_text()
+            time.sleep(1)
+    proc.kill()
+    raise AssertionError(f"the app did not start within {timeout} s")

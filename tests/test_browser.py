@@ -6,11 +6,6 @@ Screenshots of every step land in runs/browser/ so a person can look at what the
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,38 +13,18 @@ import pytest
 
 from rag.config import PROJECT_ROOT
 
-from .conftest import SEEDS, cli_env
+from .conftest import SEEDS, start_app
 
 pytestmark = pytest.mark.browser
 SHOTS = PROJECT_ROOT / "runs" / "browser"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    """Start `python app.py` on a free loopback port over private copies of the seeds and index."""
+    """The real app over private copies of the seeds and index."""
     tmp = tmp_path_factory.mktemp("app")
-    shutil.copytree(SEEDS, tmp / "docs")
-    shutil.copytree(PROJECT_ROOT / "index", tmp / "index", symlinks=True)
-    port = _free_port()
-    env = cli_env(RAG_DOCS_DIR=tmp / "docs", RAG_INDEX_DIR=tmp / "index", RAG_PORT=port,
-                  RAG_FEEDBACK_PATH=tmp / "feedback.jsonl", GRADIO_ANALYTICS_ENABLED="False")
-    log = open(tmp / "app.log", "w")
-    proc = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "app.py")], env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 300
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            assert proc.poll() is None, (tmp / "app.log").read_text()
-            time.sleep(1)
-    yield f"http://127.0.0.1:{port}/", tmp
+    proc, url = start_app(tmp)
+    yield url, tmp
     proc.terminate()
     proc.wait(timeout=30)
 
