@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 CACHE ?= $(HOME)/.cache/rag
 # The venv is keyed by the pinned dependency lists only, so editing other parts of pyproject keeps it.
-DEPS_HASH := $(shell sed -n '/^dependencies/,/^]/p;/^test = \[/,/^]/p' pyproject.toml | sha256sum | cut -c1-12)
+DEPS_HASH := $(shell sed -n '/^dependencies/,/^]/p;/^\[project.optional-dependencies\]/,/^\[project.scripts\]/p' pyproject.toml | sha256sum | cut -c1-12)
 VENV ?= $(CACHE)/venv-$(DEPS_HASH)
 PY := $(VENV)/bin/python
 RAG := $(PY) -m rag.cli
@@ -24,7 +24,7 @@ $(VENV)/.deps-installed:
 	$(PY) -m pip install -q --upgrade pip==25.3
 	# torch first, pinned: it comes from this machine's local CPU build, never a CUDA download
 	$(PY) -m pip install torch==2.13.0
-	$(PY) -m pip install -e '.[test]'
+	$(PY) -m pip install -e '.[test,server,milvus]'
 	touch $@
 
 models: venv

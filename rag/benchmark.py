@@ -170,3 +170,35 @@ def _raw_copy(src: Path, dst: Path) -> None:
     for f in src.iterdir():
         if f.suffix == ".txt":
             (dst / f.name).write_bytes(f.read_bytes())
+
+
+def run_throughput(settings, out_dir="runs/bench", workers: int = 2, count: int = 8) -> dict:
+    """Answers per minute with `workers` questions in flight through the configured backend.
+
+    With the `openai` backend and N servers, round-robin spreads the questions; in-process
+    llama.cpp answers one at a time whatever `workers` says.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .evaluation import DEFAULT_QA, load_qa
+    from .pipeline import Pipeline
+
+    offline_environment()
+    questions = [i["question"] for i in load_qa(DEFAULT_QA) if i.get("sources") and not i.get("history")][:count]
+    pipeline = Pipeline.from_settings(settings)
+    servers = len([u for u in settings.llm_urls.split(",") if u.strip()]) if settings.llm_backend == "openai" else 1
+    for question in questions[:servers]:  # warm every server's system-prompt cache
+        pipeline.answer(question)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        answers = list(pool.map(pipeline.answer, questions))
+    seconds = time.perf_counter() - started
+    result = {"machine": machine()["cpu"], "backend": settings.llm_backend, "servers": servers, "workers": workers,
+              "answers": len(answers), "seconds": round(seconds, 1), "answers_per_minute": round(60 * len(answers) / seconds, 2),
+              "refused": sum(a.refused for a in answers)}
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "throughput.jsonl", "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(result, ensure_ascii=False) + "\n")
+    print(json.dumps(result, ensure_ascii=False))
+    return result

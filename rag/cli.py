@@ -12,7 +12,7 @@ from .errors import RagError
 
 
 def _settings(args):
-    keys = ("docs_dir", "index_dir", "models_dir", "top_k", "llm_role")
+    keys = ("docs_dir", "index_dir", "models_dir", "top_k", "llm_role", "port", "store", "milvus_uri", "llm_backend", "llm_urls")
     return load_settings(**{k: getattr(args, k, None) for k in keys})
 
 
@@ -79,13 +79,21 @@ def cmd_eval(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from .benchmark import run_bench
+    from .benchmark import run_bench, run_throughput
 
+    if args.throughput:
+        run_throughput(_settings(args), out_dir=args.out, workers=args.workers)
+        return 0
     run_bench(_settings(args), out_dir=args.out, runs=args.runs)
     return 0
 
 
 def cmd_serve(args) -> int:
+    if args.api:
+        from .api import serve
+
+        serve(_settings(args))
+        return 0
     from .ui import launch
 
     launch(_settings(args))
@@ -127,10 +135,14 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--out", default="runs/bench")
     p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--throughput", action="store_true", help="answers per minute through the configured backend")
+    p.add_argument("--workers", type=int, default=2, help="questions in flight for --throughput")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("serve", help="the chat app on 127.0.0.1")
     _common(p)
+    p.add_argument("--api", action="store_true", help="serve the OpenAI-compatible /v1/chat/completions API instead")
+    p.add_argument("--port", dest="port", type=int)
     p.set_defaults(func=cmd_serve)
     return parser
 
@@ -139,6 +151,10 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index", dest="index_dir")
     p.add_argument("--models-dir", dest="models_dir")
     p.add_argument("--model", dest="llm_role", choices=["llm", "llm_fast"])
+    p.add_argument("--store", choices=["faiss", "milvus"], help="where the vectors live (default faiss)")
+    p.add_argument("--milvus-uri", dest="milvus_uri", help="Milvus server URI, or a file path for Milvus Lite")
+    p.add_argument("--llm-backend", dest="llm_backend", choices=["llamacpp", "openai"])
+    p.add_argument("--llm-urls", dest="llm_urls", help="comma-separated OpenAI-compatible base URLs")
 
 
 def main(argv: list[str] | None = None) -> int:

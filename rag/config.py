@@ -22,6 +22,16 @@ class Settings:
     # Weights live once per machine, outside any clone; models/ links to them.
     models_dir: Path = field(default_factory=lambda: _default_cache() / "models")
     llm_role: str = "llm"
+    # Generation backend: "llamacpp" (in-process, default) or "openai" (OpenAI-compatible servers).
+    llm_backend: str = "llamacpp"
+    llm_urls: str = ""  # comma-separated base URLs, e.g. http://10.0.0.5:8000/v1,http://10.0.0.6:8000/v1
+    llm_model: str = "local"
+    llm_api_key: str = ""
+    llm_timeout: float = 120.0
+    # Vector store: "faiss" (files in the index folder, default) or "milvus" (pymilvus; a path = Milvus Lite).
+    store: str = "faiss"
+    milvus_uri: str = ""
+    api_key: str = ""  # if set, our /v1 API requires "Authorization: Bearer <key>"
     embedder_role: str = "embedder"
     # Chunker: chosen by measurement on the dev set (see README, "Chunk size").
     chunk_size: int = 300
@@ -52,7 +62,9 @@ class Settings:
         return dataclasses.replace(self, **{k: _coerce(self, k, v) for k, v in clean.items()})
 
     def to_dict(self) -> dict:
-        return {f.name: str(v) if isinstance(v, Path) else v for f in fields(self) for v in [getattr(self, f.name)]}
+        """Resolved settings as saved with the index and the eval: secrets are masked."""
+        return {f.name: ("***" if v and f.name.endswith("api_key") else str(v) if isinstance(v, Path) else v)
+                for f in fields(self) for v in [getattr(self, f.name)]}
 
 
 def _coerce(settings: Settings, name: str, value):

@@ -26,3 +26,9 @@ class InputError(RagError):
     """The user's question or file cannot be used as given."""
 
     exit_code = 2
+
+
+class GenerationError(RagError):
+    """No answer server could be reached (openai backend)."""
+
+    exit_code = 5

@@ -1,12 +1,15 @@
-"""Generation: one method, `stream(messages) -> Iterator[str]`, over a local GGUF model.
+"""Generation: one method, `stream(messages) -> Iterator[str]`.
 
+Backends: `llamacpp` (default) runs the GGUF model in-process; `openai` streams from one or more
+OpenAI-compatible servers (llama.cpp's server, vLLM, `python -m llama_cpp.server`).
 llama.cpp is not re-entrant, so callers serialize access (the UI queues requests). The KV
 cache keeps the previous prompt; a new prompt that starts with the same system prompt only
-evaluates the tokens after the shared prefix.
+evaluates the tokens after the shared prefix (a llama.cpp server does the same per slot).
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Iterator
@@ -69,9 +72,74 @@ class FakeGenerator:
                            "first_token_s": 0.0, "total_s": 0.0}
 
 
-def load_generator(settings) -> LlamaGenerator:
+class OpenAIGenerator:
+    """Chat completions streamed from OpenAI-compatible servers, round-robin, skipping dead ones.
+
+    A server that fails before or during an answer is skipped and the next one asked. With the
+    same seed and temperature 0 the next server writes the same text, so the part already shown
+    is not repeated. Every server must serve the same model with the same settings.
+    """
+
+    def __init__(self, urls: list[str], *, model: str = "local", api_key: str = "", timeout: float = 120.0,
+                 seed: int = 42, temperature: float = 0.0):
+        from openai import OpenAI
+
+        if not urls:
+            from .errors import GenerationError
+
+            raise GenerationError("RAG_LLM_BACKEND=openai needs at least one server: set RAG_LLM_URLS=http://host:port/v1")
+        self.urls = [u.rstrip("/") if u.rstrip("/").endswith("/v1") else u.rstrip("/") + "/v1" for u in urls]
+        self.clients = [OpenAI(base_url=u, api_key=api_key or "none", timeout=timeout, max_retries=0) for u in self.urls]
+        self.model, self.seed, self.temperature = model, seed, temperature
+        self.id = f"openai:{model}@{len(urls)}"
+        self._turns = itertools.count()
+        self.last_usage: dict = {}
+
+    def stream(self, messages: list[dict], max_tokens: int = 256, stop: list[str] | None = None) -> Iterator[str]:
+        import httpx
+        import openai
+
+        from .errors import GenerationError
+
+        first, said, failures = next(self._turns), [], []
+        for attempt in range(len(self.clients)):
+            i = (first + attempt) % len(self.clients)
+            try:
+                for piece in self._from(i, messages, max_tokens, stop, skip=len("".join(said))):
+                    said.append(piece)
+                    yield piece
+                return
+            # A server dying mid-stream surfaces as httpx's error, not openai's.
+            except (openai.APIConnectionError, openai.APITimeoutError, openai.InternalServerError, httpx.TransportError) as exc:
+                failures.append(f"{self.urls[i]} ({type(exc).__name__})")
+        raise GenerationError("没有可用的回答服务器 / no answer server responded: " + ", ".join(failures)
+                              + ". Start one (e.g. python -m llama_cpp.server --model FILE) or fix RAG_LLM_URLS.")
+
+    def _from(self, i: int, messages, max_tokens, stop, skip: int) -> Iterator[str]:
+        """Stream from server `i`, leaving out the first `skip` characters (already shown)."""
+        started, first, text, n = time.perf_counter(), None, "", 0
+        chunks = self.clients[i].chat.completions.create(
+            model=self.model, messages=messages, max_tokens=max_tokens, temperature=self.temperature, seed=self.seed,
+            stop=stop, stream=True, extra_body={"top_k": 1} if self.temperature == 0 else None)
+        for chunk in chunks:
+            piece = chunk.choices[0].delta.content if chunk.choices else None
+            if not piece:
+                continue
+            start, text = len(text), text + piece
+            first, n = first or time.perf_counter(), n + 1
+            if len(text) > skip:
+                yield text[max(start, skip):]
+        self.last_usage = {"prompt_tokens": 0, "completion_tokens": n, "server": self.urls[i],
+                           "first_token_s": (first or time.perf_counter()) - started, "total_s": time.perf_counter() - started}
+
+
+def load_generator(settings):
     from .models import resolve
 
+    if settings.llm_backend == "openai":
+        return OpenAIGenerator([u.strip() for u in settings.llm_urls.split(",") if u.strip()], model=settings.llm_model,
+                               api_key=settings.llm_api_key, timeout=settings.llm_timeout, seed=settings.seed,
+                               temperature=settings.temperature)
     path = resolve(settings.llm_role, settings.models_dir)
     return LlamaGenerator(path, n_ctx=settings.n_ctx, n_threads=settings.n_threads, seed=settings.seed,
                           temperature=settings.temperature)

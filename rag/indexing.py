@@ -114,7 +114,13 @@ def _unchanged(old: dict | None, settings, embedder_id: str, docs) -> bool:
     same_docs = ({k: tuple(v.get(f) for f in fields) for k, v in old.get("documents", {}).items()}
                  == {d.id: tuple(getattr(d, f) for f in fields) for d in docs})
     return (same_docs and old.get("embedder", {}).get("id") == embedder_id
-            and old.get("chunker") == chunker_settings(settings) and old.get("index_kind") == settings.index_kind)
+            and old.get("chunker") == chunker_settings(settings) and old.get("index_kind") == settings.index_kind
+            and _store_of(old) == _store_of({"vector_store": {"kind": settings.store, "uri": settings.milvus_uri}}))
+
+
+def _store_of(manifest: dict) -> tuple:
+    vector_store = manifest.get("vector_store") or {"kind": "faiss"}
+    return (vector_store["kind"], vector_store.get("uri", "") if vector_store["kind"] == "milvus" else "")
 
 
 def _lazy(factory):
@@ -159,7 +165,8 @@ def build_index(settings, *, rebuild: bool = False, embedder=None) -> BuildRepor
         counts[c.doc_id] = counts.get(c.doc_id, 0) + 1
     build = store.new_build_dir(index_dir)
     try:
-        store.write_build(build, _manifest(settings, embedder_id, docs, counts, loaded.skipped), chunks, vectors, settings.index_kind)
+        store.write_build(build, _manifest(settings, embedder_id, docs, counts, loaded.skipped), chunks, vectors, settings.index_kind,
+                          vector_store={"kind": settings.store, "uri": settings.milvus_uri} if settings.store == "milvus" else None)
     except OSError as exc:
         shutil.rmtree(build, ignore_errors=True)
         raise IndexError_(f"could not write the new index ({exc.strerror or exc}); the previous index is untouched. "

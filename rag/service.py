@@ -7,7 +7,9 @@ Document uploads are confined to the documents folder and followed by an increme
 
 from __future__ import annotations
 
+import contextlib
 import json
+import queue
 import re
 import shutil
 import threading
@@ -31,6 +33,42 @@ def safe_name(name: str) -> str:
     if Path(base).suffix.lower() not in SUPPORTED:
         raise InputError(f"不支持的文件类型 / unsupported file type: {base} (supported: {', '.join(sorted(SUPPORTED))})")
     return base[:120]
+
+
+_DONE = object()
+
+
+def _in_one_thread(make):
+    """Iterate `make()` in a worker thread; yield its items here; re-raise its error here."""
+    items: queue.Queue = queue.Queue()
+    stop = threading.Event()
+
+    def work():
+        events = make()
+        try:
+            for item in events:
+                items.put(item)
+                if stop.is_set():
+                    break
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
+            items.put(_Failure(exc))
+        finally:
+            events.close()
+            items.put(_DONE)
+
+    threading.Thread(target=work, daemon=True, name="answer").start()
+    try:
+        while (item := items.get()) is not _DONE:
+            if isinstance(item, _Failure):
+                raise item.error
+            yield item
+    finally:
+        stop.set()
+
+
+class _Failure:
+    def __init__(self, error: BaseException):
+        self.error = error
 
 
 class ChatService:
@@ -80,9 +118,19 @@ class ChatService:
 
     # -- answering ------------------------------------------------------------------------
     def stream(self, question: str, history: list, *, k: int | None = None, role: str | None = None):
+        """The pipeline's events, produced in one worker thread.
+
+        Web servers step a generator from whichever pool thread is free, but a lock must be
+        released by the thread that took it; so the answer runs start to end in its own thread.
+        Closing this generator (the user pressed 停止) stops the answer at the next token.
+        """
         pipeline = self.pipeline(role)
-        with self.lock:  # one answer at a time: the model is not re-entrant
-            yield from pipeline.stream(question, history, k=k)
+
+        def answer():
+            # In-process llama.cpp is not re-entrant: one answer at a time. Remote servers queue for themselves.
+            with self.lock if self.settings.llm_backend == "llamacpp" else contextlib.nullcontext():
+                yield from pipeline.stream(question, history, k=k)
+        return _in_one_thread(answer)
 
     # -- documents ------------------------------------------------------------------------
     def documents(self) -> list[list]:

@@ -73,16 +73,30 @@ def lexical_text(chunk: Chunk) -> str:
     return f"{chunk.place} {chunk.title} {chunk.section}\n{chunk.search_text}"
 
 
-def write_build(folder: Path, manifest: dict, chunks: list[Chunk], vectors: np.ndarray, kind: str) -> None:
-    """Write every file of one build into `folder`, fsynced, manifest last (its presence marks completion)."""
+def write_build(folder: Path, manifest: dict, chunks: list[Chunk], vectors: np.ndarray, kind: str,
+                vector_store: dict | None = None) -> None:
+    """Write every file of one build into `folder`, fsynced, manifest last (its presence marks completion).
+
+    `vector_store` is {"kind": "faiss"} (default: index.faiss in the folder) or
+    {"kind": "milvus", "uri": ...} (dense vectors in a collection named after the folder).
+    """
     folder.mkdir(parents=True)
     with open(folder / "chunks.jsonl", "w", encoding="utf-8") as fh:
         for chunk in chunks:
             fh.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
+    # vectors.npy stays in the folder with either store: incremental builds reuse it.
     np.save(folder / "vectors.npy", vectors.astype(np.float32), allow_pickle=False)
-    import faiss
+    vector_store = dict(vector_store or {"kind": "faiss"})
+    if vector_store["kind"] == "milvus":
+        from . import milvus
 
-    faiss.write_index(build_faiss(vectors, kind), str(folder / "index.faiss"))
+        vector_store["collection"] = milvus.collection_name(folder.name)
+        milvus.write(vector_store["uri"], vector_store["collection"], vectors, [c.doc_id for c in chunks])
+    else:
+        import faiss
+
+        faiss.write_index(build_faiss(vectors, kind), str(folder / "index.faiss"))
+    manifest = {**manifest, "vector_store": vector_store}
     bm25 = build_bm25(chunks)
     bm25.save(str(folder / "bm25"))
     manifest = {**manifest, "format_version": FORMAT_VERSION, "package_version": __version__,
@@ -119,7 +133,19 @@ def cleanup(index_dir: Path) -> None:
     current = current_build(index_dir)
     for entry in index_dir.glob("build-*"):
         if current is None or entry.resolve() != current.resolve():
+            _drop_collection(entry)
             shutil.rmtree(entry, ignore_errors=True)
+
+
+def _drop_collection(build: Path) -> None:
+    try:
+        store = json.loads((build / "manifest.json").read_text(encoding="utf-8")).get("vector_store", {})
+    except (OSError, ValueError):
+        return  # a killed build has no manifest; its collection, if any, is overwritten on the next try
+    if store.get("kind") == "milvus":
+        from . import milvus
+
+        milvus.drop(store["uri"], store["collection"])
 
 
 def current_build(index_dir: Path) -> Path | None:
@@ -168,17 +194,28 @@ def _verify_files(build: Path, manifest: dict) -> None:
 
 def _read_build(build: Path, manifest: dict) -> IndexData:
     import bm25s
-    import faiss
 
     try:
         with open(build / "chunks.jsonl", encoding="utf-8") as fh:
             chunks = [Chunk(**json.loads(line)) for line in fh if line.strip()]
         vectors = np.load(build / "vectors.npy", allow_pickle=False)
-        index = faiss.read_index(str(build / "index.faiss"))
+        index = _open_vector_store(build, manifest.get("vector_store") or {"kind": "faiss"})
         bm25 = bm25s.BM25.load(str(build / "bm25"))
+    except IndexError_:
+        raise
     except Exception as exc:  # any decoding failure means the same thing to the user
         raise IndexError_(f"index at {build} could not be read ({type(exc).__name__}: {exc}). Run: {REBUILD}") from exc
     if not (len(chunks) == len(vectors) == index.ntotal == manifest.get("chunk_count")):
         raise IndexError_(f"index at {build} is inconsistent ({len(chunks)} chunks, {len(vectors)} vectors, "
                           f"{index.ntotal} in FAISS). Run: {REBUILD}")
     return IndexData(manifest=manifest, chunks=chunks, vectors=vectors, faiss_index=index, bm25=bm25, path=build)
+
+
+def _open_vector_store(build: Path, vector_store: dict):
+    if vector_store["kind"] == "milvus":
+        from .milvus import MilvusIndex
+
+        return MilvusIndex(vector_store["uri"], vector_store["collection"])
+    import faiss
+
+    return faiss.read_index(str(build / "index.faiss"))

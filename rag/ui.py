@@ -114,11 +114,13 @@ def build_app(settings, service: ChatService | None = None) -> gr.Blocks:
             doc_status = gr.Markdown(elem_id="doc-status")
 
         records = gr.State({})
+        # In-process llama.cpp answers one at a time; N remote answer servers can take N at once.
+        lanes = max(1, len([u for u in settings.llm_urls.split(",") if u.strip()])) if settings.llm_backend == "openai" else 1
         run = lambda q, c, kk, m, t, r: (yield from respond(service, q, c, kk, m, t, r))
         inputs = [box, chat, k, model, timings, records]
         outputs = [chat, sources, box, records]
-        ev1 = box.submit(run, inputs, outputs, concurrency_limit=1, concurrency_id="answer")
-        ev2 = send.click(run, inputs, outputs, concurrency_limit=1, concurrency_id="answer", api_name="ask")
+        ev1 = box.submit(run, inputs, outputs, concurrency_limit=lanes, concurrency_id="answer")
+        ev2 = send.click(run, inputs, outputs, concurrency_limit=lanes, concurrency_id="answer", api_name="ask")
         stop.click(None, None, None, cancels=[ev1, ev2])
 
         def last_question(c):
@@ -133,10 +135,10 @@ def build_app(settings, service: ChatService | None = None) -> gr.Blocks:
             yield from respond(service, q, rest, kk, m, t, r)
 
         turn = [chat, k, model, timings, records]
-        retry.click(redo, turn, outputs, concurrency_limit=1, concurrency_id="answer")
-        chat.retry(redo, turn, outputs, concurrency_limit=1, concurrency_id="answer")
+        retry.click(redo, turn, outputs, concurrency_limit=lanes, concurrency_id="answer")
+        chat.retry(redo, turn, outputs, concurrency_limit=lanes, concurrency_id="answer")
         chat.example_select(lambda e, c, kk, m, t, r: (yield from respond(service, e.value["text"], c, kk, m, t, r)),
-                            turn, outputs, concurrency_limit=1, concurrency_id="answer")
+                            turn, outputs, concurrency_limit=lanes, concurrency_id="answer")
         clear.click(lambda: ([], "<h4>引用的资料</h4>", "", {}), None, outputs)
 
         def on_like(r, data: gr.LikeData):
@@ -165,8 +167,8 @@ def build_app(settings, service: ChatService | None = None) -> gr.Blocks:
                 raise gr.Error(str(exc)) from exc
             return (*refresh(), _rebuild_message(service, [], [], removed=doc_id))
 
-        add.click(add_docs, [upload], [table, built, victim, doc_status], concurrency_limit=1, concurrency_id="answer")
-        remove.click(remove_doc, [victim], [table, built, victim, doc_status], concurrency_limit=1, concurrency_id="answer")
+        add.click(add_docs, [upload], [table, built, victim, doc_status], concurrency_limit=lanes, concurrency_id="answer")
+        remove.click(remove_doc, [victim], [table, built, victim, doc_status], concurrency_limit=lanes, concurrency_id="answer")
         demo.load(refresh, None, [table, built, victim])
     return demo
 

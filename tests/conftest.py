@@ -79,3 +79,34 @@ def start_app(tmp: Path, port: int | None = None, timeout: float = 300) -> tuple
             time.sleep(1)
     proc.kill()
     raise AssertionError(f"the app did not start within {timeout} s")
+
+
+class ServerThread:
+    """A uvicorn server for an ASGI app on a loopback port, in a thread (fast tier: fakes behind it)."""
+
+    def __init__(self, app, port: int | None = None):
+        import threading
+
+        import uvicorn
+
+        self.port = port or free_port()
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> "ServerThread":
+        self.thread.start()
+        deadline = time.time() + 30
+        while not self.server.started and time.time() < deadline:
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
