@@ -136,4 +136,7 @@ def _answer(events, model, call_id, error):
 def serve(settings) -> None:
     import uvicorn
 
-    uvicorn.run(build_api(settings), host=settings.host, port=settings.port, log_level="warning")
+    service = ChatService(settings)
+    service.pipeline()  # load the index and models now: a missing index is an error here, not at the first request
+    print(f"OpenAI-compatible API on http://{settings.host}:{settings.port}/v1 (model 'rag')", flush=True)
+    uvicorn.run(build_api(settings, service), host=settings.host, port=settings.port, log_level="warning")

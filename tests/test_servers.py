@@ -18,7 +18,7 @@ from rag.config import load_settings
 from rag.models import resolve
 from rag.pipeline import Pipeline
 
-from .conftest import QA, free_port
+from .conftest import QA, cli_env, free_port, private_copy
 
 pytestmark = pytest.mark.model
 pytest.importorskip("llama_cpp.server")
@@ -33,9 +33,14 @@ def start_server(threads: int, log_path) -> tuple[subprocess.Popen, str]:
     cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(resolve("llm_fast", settings.models_dir)),
            "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", str(threads),
            "--n_threads_batch", str(threads), "--n_batch", "512", "--verbose", "False"]
-    proc = subprocess.Popen(cmd, stdout=open(log_path, "w"), stderr=subprocess.STDOUT)
+    return _serve(cmd, port, log_path)
+
+
+def _serve(cmd: list[str], port: int, log_path, env: dict | None = None) -> tuple[subprocess.Popen, str]:
+    """Start an OpenAI-compatible server; return once its /v1/models answers."""
+    proc = subprocess.Popen(cmd, stdout=open(log_path, "w"), stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.time() + 180
+    deadline = time.time() + 300
     while time.time() < deadline:
         assert proc.poll() is None, open(log_path).read()
         try:
@@ -44,7 +49,7 @@ def start_server(threads: int, log_path) -> tuple[subprocess.Popen, str]:
         except OSError:
             time.sleep(0.5)
     proc.kill()
-    raise AssertionError("llama_cpp.server did not start")
+    raise AssertionError(f"{cmd[:4]} did not start")
 
 
 def _stop(proc) -> None:
@@ -89,3 +94,26 @@ def test_two_servers_one_stopped_mid_run(tmp_path):
     assert len(answers) == len(QUESTIONS)
     assert all(a.text.strip() and (a.citations or a.refused) for a in answers), [a.text for a in answers]
     assert set(served[:2]) == {url_a, url_b} and set(served[2:]) == {url_b}
+
+
+def test_our_api_answers_the_openai_client_with_citations(tmp_path):
+    """`rag serve --api` with the real models, called by the `openai` package, streamed and not."""
+    from openai import OpenAI
+
+    port = free_port()
+    env = cli_env(**private_copy(tmp_path), RAG_PORT=port)
+    proc, url = _serve([sys.executable, "-m", "rag.cli", "serve", "--api"], port, tmp_path / "api.log", env)
+    question = [{"role": "user", "content": "绍兴市2023年地区生产总值是多少？"}]
+    try:
+        client = OpenAI(base_url=url, api_key="none", max_retries=0, timeout=300)
+        reply = client.chat.completions.create(model="rag", messages=question)
+        chunks = list(client.chat.completions.create(model="rag", messages=question, stream=True))
+    finally:
+        _stop(proc)
+    text = reply.choices[0].message.content
+    assert "7791亿元" in text and "[1]" in text
+    cited = reply.model_extra["citations"][0]
+    assert cited["n"] == 1 and "7791" in cited["quote"] and cited["title"] == "绍兴市2024年政府工作报告"
+    streamed = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert len(chunks) > 3 and "7791亿元" in streamed
+    assert chunks[-1].model_extra["citations"] == reply.model_extra["citations"]
