@@ -115,12 +115,17 @@ class OpenAIGenerator:
         raise GenerationError("没有可用的回答服务器 / no answer server responded: " + ", ".join(failures)
                               + ". Start one (e.g. python -m llama_cpp.server --model FILE) or fix RAG_LLM_URLS.")
 
+    def _sampling(self) -> dict:
+        """llama.cpp's sampling extras, set to the in-process values: its server defaults to
+        repeat_penalty 1.1 (in-process 1.0), which changes greedy answers ("[1]500个" for "1500个[1]")."""
+        return {"top_k": 1 if self.temperature == 0 else 40, "top_p": 0.95, "min_p": 0.05, "repeat_penalty": 1.0}
+
     def _from(self, i: int, messages, max_tokens, stop, skip: int) -> Iterator[str]:
         """Stream from server `i`, leaving out the first `skip` characters (already shown)."""
         started, first, text, n = time.perf_counter(), None, "", 0
         chunks = self.clients[i].chat.completions.create(
             model=self.model, messages=messages, max_tokens=max_tokens, temperature=self.temperature, seed=self.seed,
-            stop=stop, stream=True, extra_body={"top_k": 1} if self.temperature == 0 else None)
+            stop=stop, stream=True, extra_body=self._sampling())
         for chunk in chunks:
             piece = chunk.choices[0].delta.content if chunk.choices else None
             if not piece:

@@ -51,6 +51,7 @@ def test_streams_with_the_same_sampling_settings():
         assert "".join(gen.stream([{"role": "user", "content": "q"}], max_tokens=50)) == TEXT
     body = app.state.requests[0]
     assert body["seed"] == 7 and body["temperature"] == 0 and body["max_tokens"] == 50 and body["stream"] is True
+    assert body["top_k"] == 1 and body["repeat_penalty"] == 1.0  # llama.cpp's server defaults to 1.1
     assert gen.last_usage["server"] == server.url and gen.last_usage["completion_tokens"] > 1
 
 
