@@ -67,19 +67,26 @@ def heading_level(line: str) -> tuple[int, str] | None:
 def sections(lines: list[tuple[int, str]]) -> list[tuple[str, list[tuple[int, str]]]]:
     """Group content lines under their heading path, e.g. '二、… > （三）… > 1.…'."""
     path: list[tuple[int, str]] = []
-    groups: list[tuple[str, list[tuple[int, str]]]] = []
+    groups: list[tuple[str, list[tuple[int, str]], tuple[int, str] | None]] = []
     for no, text in lines:
         head = heading_level(text)
         if head:
             path = [p for p in path if p[0] < head[0]] + [head]
             if len(text) <= _HEADING_MAX:
-                groups.append((" > ".join(h for _, h in path), []))
+                groups.append((" > ".join(h for _, h in path), [], (no, text)))
                 continue  # a pure heading line lives on in the path, not as body text
         label = " > ".join(h for _, h in path)
         if not groups or groups[-1][0] != label:
-            groups.append((label, []))
+            groups.append((label, [], None))
         groups[-1][1].append((no, text))
-    return [(label, body) for label, body in groups if body]
+    kept = []
+    for i, (label, body, heading) in enumerate(groups):
+        later = groups[i + 1][0] if i + 1 < len(groups) else ""
+        if not body and heading and not later.startswith(label):
+            body = [heading]  # a heading with nothing under it would otherwise be lost
+        if body:
+            kept.append((label, body))
+    return kept
 
 
 def make_splitter(size: int, overlap: int):
