@@ -20,34 +20,20 @@ from starlette.concurrency import run_in_threadpool
 
 from . import __version__
 from .errors import InputError, RagError
+from .pipeline import history_pairs, message_text
 from .service import ChatService
 
 MODELS = {"rag": "llm", "rag-fast": "llm_fast"}
-
-
-def _text(content) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(p.get("text", "") for p in content if isinstance(p, dict))
-    return ""
 
 
 def split_messages(messages) -> tuple[str, list[tuple[str, str]]]:
     """(question, history pairs) from OpenAI-style messages."""
     if not isinstance(messages, list) or not messages:
         raise InputError("messages must be a non-empty list / 需要至少一条消息")
-    turns = [(m.get("role"), _text(m.get("content"))) for m in messages if isinstance(m, dict)]
-    if not turns or turns[-1][0] != "user":
+    turns = [m for m in messages if isinstance(m, dict)]
+    if not turns or turns[-1].get("role") != "user":
         raise InputError("the last message must be the user's question / 最后一条消息须为用户问题")
-    history, asked = [], None
-    for role, text in turns[:-1]:
-        if role == "user":
-            asked = text
-        elif role == "assistant" and asked:
-            history.append((asked, text))
-            asked = None
-    return turns[-1][1], history
+    return message_text(turns[-1].get("content")), history_pairs(turns[:-1])
 
 
 def _envelope(kind: str, model: str, call_id: str) -> dict:

@@ -186,7 +186,7 @@ def run_throughput(settings, out_dir="runs/bench", workers: int = 2, count: int 
     offline_environment()
     questions = [i["question"] for i in load_qa(DEFAULT_QA) if i.get("sources") and not i.get("history")][:count]
     pipeline = Pipeline.from_settings(settings)
-    servers = len([u for u in settings.llm_urls.split(",") if u.strip()]) if settings.llm_backend == "openai" else 1
+    servers = len(settings.llm_url_list) if settings.llm_backend == "openai" else 1
     for question in questions[:servers]:  # warm every server's system-prompt cache
         pipeline.answer(question)
     started = time.perf_counter()

@@ -40,7 +40,7 @@ class Settings:
     embed_dim: int = 768
     embed_batch: int = 16
     embed_max_tokens: int = 512
-    embed_precision: str = "int8"  # or "fp32": 2.5× slower, same dev-set recall (README, "Speed")
+    embed_precision: str = "int8"  # or "fp32": ≈ 2× slower, same dev-set recall (README, "Speed")
     index_kind: str = "flat"
     top_k: int = 4
     passage_chars: int = 160
@@ -56,6 +56,10 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     feedback_path: Path = PROJECT_ROOT / "runs" / "feedback.jsonl"
+
+    @property
+    def llm_url_list(self) -> list[str]:
+        return [u.strip() for u in self.llm_urls.split(",") if u.strip()]
 
     def with_overrides(self, **values) -> "Settings":
         clean = {k: v for k, v in values.items() if v is not None}

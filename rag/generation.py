@@ -101,12 +101,12 @@ class OpenAIGenerator:
 
         from .errors import GenerationError
 
-        first, said, failures = next(self._turns), [], []
+        first, shown, failures = next(self._turns), 0, []
         for attempt in range(len(self.clients)):
             i = (first + attempt) % len(self.clients)
             try:
-                for piece in self._from(i, messages, max_tokens, stop, skip=len("".join(said))):
-                    said.append(piece)
+                for piece in self._from(i, messages, max_tokens, stop, skip=shown):
+                    shown += len(piece)
                     yield piece
                 return
             # A server dying mid-stream surfaces as httpx's error, not openai's.
@@ -142,7 +142,7 @@ def load_generator(settings):
     from .models import resolve
 
     if settings.llm_backend == "openai":
-        return OpenAIGenerator([u.strip() for u in settings.llm_urls.split(",") if u.strip()], model=settings.llm_model,
+        return OpenAIGenerator(settings.llm_url_list, model=settings.llm_model,
                                api_key=settings.llm_api_key, timeout=settings.llm_timeout, seed=settings.seed,
                                temperature=settings.temperature)
     path = resolve(settings.llm_role, settings.models_dir)

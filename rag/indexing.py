@@ -115,12 +115,16 @@ def _unchanged(old: dict | None, settings, embedder_id: str, docs) -> bool:
                  == {d.id: tuple(getattr(d, f) for f in fields) for d in docs})
     return (same_docs and old.get("embedder", {}).get("id") == embedder_id
             and old.get("chunker") == chunker_settings(settings) and old.get("index_kind") == settings.index_kind
-            and _store_of(old) == _store_of({"vector_store": {"kind": settings.store, "uri": settings.milvus_uri}}))
+            and _where(old.get("vector_store") or {"kind": "faiss"}) == _where(_vector_store(settings)))
 
 
-def _store_of(manifest: dict) -> tuple:
-    vector_store = manifest.get("vector_store") or {"kind": "faiss"}
-    return (vector_store["kind"], vector_store.get("uri", "") if vector_store["kind"] == "milvus" else "")
+def _vector_store(settings) -> dict:
+    """Where the configured build puts its dense vectors (recorded in the manifest by the store)."""
+    return {"kind": "milvus", "uri": settings.milvus_uri} if settings.store == "milvus" else {"kind": "faiss"}
+
+
+def _where(vector_store: dict) -> tuple:
+    return vector_store["kind"], vector_store.get("uri", "")
 
 
 def _lazy(factory):
@@ -166,7 +170,7 @@ def build_index(settings, *, rebuild: bool = False, embedder=None) -> BuildRepor
     build = store.new_build_dir(index_dir)
     try:
         store.write_build(build, _manifest(settings, embedder_id, docs, counts, loaded.skipped), chunks, vectors, settings.index_kind,
-                          vector_store={"kind": settings.store, "uri": settings.milvus_uri} if settings.store == "milvus" else None)
+                          vector_store=_vector_store(settings))
     except OSError as exc:
         shutil.rmtree(build, ignore_errors=True)
         raise IndexError_(f"could not write the new index ({exc.strerror or exc}); the previous index is untouched. "

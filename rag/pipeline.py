@@ -45,6 +45,30 @@ class Event:
     data: object
 
 
+def message_text(content) -> str:
+    """Chat message content as text: a string, or (Gradio, OpenAI) a list of typed parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text") or content.get("value") or "")
+    if isinstance(content, (list, tuple)):
+        return "".join(message_text(part) for part in content)
+    return ""
+
+
+def history_pairs(messages: list[dict], clean=lambda text: text) -> list[tuple[str, str]]:
+    """(question, answer) pairs from role/content messages; `clean` turns an answer back into plain text."""
+    pairs, question = [], None
+    for m in messages:
+        text = message_text(m.get("content"))
+        if m.get("role") == "user":
+            question = text
+        elif m.get("role") == "assistant" and question and text:
+            pairs.append((question, clean(text)))
+            question = None
+    return pairs
+
+
 def clean_question(question: str, limit: int) -> tuple[str, list[str]]:
     """Strip control characters; cut an over-long question with a notice instead of overflowing the context."""
     text = (question or "").translate(_CONTROL).strip()

@@ -207,7 +207,7 @@ def _read_build(build: Path, manifest: dict) -> IndexData:
         raise IndexError_(f"index at {build} could not be read ({type(exc).__name__}: {exc}). Run: {REBUILD}") from exc
     if not (len(chunks) == len(vectors) == index.ntotal == manifest.get("chunk_count")):
         raise IndexError_(f"index at {build} is inconsistent ({len(chunks)} chunks, {len(vectors)} vectors, "
-                          f"{index.ntotal} in FAISS). Run: {REBUILD}")
+                          f"{index.ntotal} in the vector store). Run: {REBUILD}")
     return IndexData(manifest=manifest, chunks=chunks, vectors=vectors, faiss_index=index, bm25=bm25, path=build)
 
 

@@ -9,6 +9,7 @@ import gradio as gr
 
 from .errors import RagError
 from .rendering import CSS, HEAD_JS, answer_html, passages_html, plain_text, sources_html
+from .pipeline import history_pairs, message_text
 from .service import ChatService
 
 # Dev set: 1.5B accuracy 0.86, first token 4.1 s; 0.5B accuracy 0.38, first token 1.9 s.
@@ -22,29 +23,6 @@ def example_questions(settings) -> list[str]:
     return [q for q in load_metadata(Path(settings.docs_dir)).get("_examples", []) if isinstance(q, str)][:6]
 
 
-def _text(content) -> str:
-    """Message content as text: Gradio 6 hands it back as a string or a list of typed parts."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, dict):
-        return str(content.get("text") or content.get("value") or "")
-    if isinstance(content, (list, tuple)):
-        return "".join(_text(part) for part in content)
-    return ""
-
-
-def history_pairs(messages: list[dict]) -> list[tuple[str, str]]:
-    pairs, question = [], None
-    for m in messages:
-        content = _text(m["content"])
-        if m["role"] == "user":
-            question = content
-        elif question is not None and content:
-            pairs.append((question, plain_text(content)))
-            question = None
-    return pairs
-
-
 def respond(service: ChatService, question, chat, k, model, show_timings, records=None):
     """Generator for one turn: status, passages, streamed tokens, then the checked answer.
 
@@ -54,7 +32,7 @@ def respond(service: ChatService, question, chat, k, model, show_timings, record
     if not question:
         raise gr.Error("问题为空，请输入一个问题。")
     records = dict(records or {})
-    prior = history_pairs(chat or [])
+    prior = history_pairs(chat or [], plain_text)
     chat = list(chat or []) + [{"role": "user", "content": question}, {"role": "assistant", "content": "检索中…"}]
     yield chat, gr.update(), "", records
     text = ""
@@ -115,7 +93,7 @@ def build_app(settings, service: ChatService | None = None) -> gr.Blocks:
 
         records = gr.State({})
         # In-process llama.cpp answers one at a time; N remote answer servers can take N at once.
-        lanes = max(1, len([u for u in settings.llm_urls.split(",") if u.strip()])) if settings.llm_backend == "openai" else 1
+        lanes = max(1, len(settings.llm_url_list)) if settings.llm_backend == "openai" else 1
         run = lambda q, c, kk, m, t, r: (yield from respond(service, q, c, kk, m, t, r))
         inputs = [box, chat, k, model, timings, records]
         outputs = [chat, sources, box, records]
@@ -128,7 +106,7 @@ def build_app(settings, service: ChatService | None = None) -> gr.Blocks:
             if not users:
                 raise gr.Error("还没有可以重试的问题。")
             cut = max(i for i, m in enumerate(c) if m["role"] == "user")
-            return _text(users[-1]["content"]), c[:cut]
+            return message_text(users[-1]["content"]), c[:cut]
 
         def redo(c, kk, m, t, r):
             q, rest = last_question(c)

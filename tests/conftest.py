@@ -69,16 +69,22 @@ def start_app(tmp: Path, port: int | None = None, timeout: float = 300) -> tuple
     env = cli_env(**private_copy(tmp), RAG_PORT=port, GRADIO_ANALYTICS_ENABLED="False")
     log = open(tmp / f"app-{port}.log", "a")
     proc = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "app.py")], env=env, stdout=log, stderr=subprocess.STDOUT)
+    wait_ready(proc, tmp / f"app-{port}.log", lambda: socket.create_connection(("127.0.0.1", port), timeout=1).close(), timeout)
+    return proc, f"http://127.0.0.1:{port}/"
+
+
+def wait_ready(proc: subprocess.Popen, log_path: Path, ready, timeout: float) -> None:
+    """Poll `ready()` (raises OSError until the server answers); fail with the log if the process dies."""
     deadline = time.time() + timeout
     while time.time() < deadline:
+        assert proc.poll() is None, Path(log_path).read_text(errors="replace")
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return proc, f"http://127.0.0.1:{port}/"
+            ready()
+            return
         except OSError:
-            assert proc.poll() is None, (tmp / f"app-{port}.log").read_text()
-            time.sleep(1)
+            time.sleep(0.5)
     proc.kill()
-    raise AssertionError(f"the app did not start within {timeout} s")
+    raise AssertionError(f"{proc.args} did not start within {timeout} s")
 
 
 class ServerThread:

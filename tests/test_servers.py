@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 import urllib.request
 
 import pytest
@@ -18,7 +17,7 @@ from rag.config import load_settings
 from rag.models import resolve
 from rag.pipeline import Pipeline
 
-from .conftest import QA, cli_env, free_port, private_copy
+from .conftest import QA, cli_env, free_port, private_copy, wait_ready
 
 pytestmark = pytest.mark.model
 pytest.importorskip("llama_cpp.server")
@@ -40,16 +39,8 @@ def _serve(cmd: list[str], port: int, log_path, env: dict | None = None) -> tupl
     """Start an OpenAI-compatible server; return once its /v1/models answers."""
     proc = subprocess.Popen(cmd, stdout=open(log_path, "w"), stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.time() + 300
-    while time.time() < deadline:
-        assert proc.poll() is None, open(log_path).read()
-        try:
-            urllib.request.urlopen(url + "/models", timeout=2).read()
-            return proc, url
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise AssertionError(f"{cmd[:4]} did not start")
+    wait_ready(proc, log_path, lambda: urllib.request.urlopen(url + "/models", timeout=2).read(), 300)
+    return proc, url
 
 
 def _stop(proc) -> None:
