@@ -156,3 +156,24 @@ def test_hnsw_index_selectable(hash_settings):
     assert "HNSW" in type(data.faiss_index).__name__
     scores, ids = data.faiss_index.search(np.ascontiguousarray(data.vectors[:1]), 1)
     assert ids[0][0] == 0
+
+
+def test_embedder_precision_is_part_of_its_id(hash_index):
+    """Vectors from the int8 recipe and from fp32 differ slightly: an index of one is refused by the other."""
+    from rag.embedding import configured_id
+
+    int8 = configured_id(hash_index.with_overrides(embedder_role="embedder", embed_dim=768, embed_precision="int8"))
+    fp32 = configured_id(hash_index.with_overrides(embedder_role="embedder", embed_dim=768, embed_precision="fp32"))
+    assert int8.endswith("+int8-bf16down") and int8 != fp32 and "+" not in fp32
+    with pytest.raises(IndexError_, match="rag index --rebuild"):
+        store.load(hash_index.index_dir, int8)
+
+
+def test_secrets_are_masked_in_the_saved_settings(hash_settings):
+    from rag.embedding import HashEmbedder
+
+    settings = hash_settings.with_overrides(api_key="s3cret", llm_api_key="other")
+    build_index(settings, embedder=HashEmbedder(256))
+    saved = store.read_manifest(settings.index_dir)["settings"]
+    assert saved["api_key"] == saved["llm_api_key"] == "***"
+    assert "s3cret" not in json.dumps(store.read_manifest(settings.index_dir))

@@ -74,3 +74,12 @@ def test_cli_index_into_milvus(docs, tmp_path):
     assert "chunks embedded" in done.stdout
     again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and "up to date" in again.stdout, again.stdout
+
+
+@pytest.mark.parametrize("uri", ["", "relative/folder", "milvus.sqlite"])
+def test_unusable_milvus_uri_is_a_clear_error(uri):
+    from rag.errors import IndexError_
+    from rag.milvus import client
+
+    with pytest.raises(IndexError_, match="(?i)milvus"):
+        client(uri)
