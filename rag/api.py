@@ -5,6 +5,7 @@ client's own system message is ignored (the grounded prompt is ours). Answers ca
 citations twice: as `[n]` markers in the text and as a `citations` field. When streaming,
 the deltas are the model's tokens as written; the last chunk carries `citations`, `refused`
 and `text`, the checked answer (the text to keep if a citation was removed or repointed).
+Both carry `retrieval`: the passages found and why, and a refusal's reason (explaining.py).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def completion(answer, model: str, call_id: str) -> dict:
             "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.text}, "finish_reason": "stop"}],
             "usage": {**usage, "total_tokens": sum(usage.values())},
             "citations": answer.citations, "refused": answer.refused,
-            "standalone_question": answer.standalone_question, "warnings": answer.warnings}
+            "standalone_question": answer.standalone_question, "warnings": answer.warnings, "retrieval": answer.retrieval}
 
 
 def chunks(events, model: str, call_id: str):
@@ -63,7 +64,7 @@ def chunks(events, model: str, call_id: str):
             elif event.kind == "answer":
                 a = event.data
                 yield sse({**head, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}], "citations": a.citations,
-                           "refused": a.refused, "text": a.text, "warnings": a.warnings})
+                           "refused": a.refused, "text": a.text, "warnings": a.warnings, "retrieval": a.retrieval})
     except RagError as exc:
         yield sse({"error": {"message": str(exc), "type": type(exc).__name__}})
     yield "data: [DONE]\n\n"

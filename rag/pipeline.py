@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
-from . import citing, prompting
+from . import citing, explaining, prompting
 from .cleaning import is_traditional
 from .errors import InputError
 from .retrieval import Retriever, subqueries
@@ -28,6 +28,7 @@ class Answer:
     passages: list[dict] = field(default_factory=list)
     timings: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    retrieval: dict = field(default_factory=dict)  # what the answer rests on: explaining.explain()
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -36,6 +37,8 @@ class Answer:
         lines = [f"[{c['n']}] {c['title']} · {c['section'] or '—'} · 第{c['start_line']}–{c['end_line']}行\n    {c['quote']}"
                  for c in self.citations]
         lines += [f"⚠ {w}" for w in self.warnings]
+        if self.retrieval.get("note") or self.retrieval.get("reason"):
+            lines.append(f"检索详情：{self.retrieval.get('reason') or self.retrieval['note']}")
         return "\n".join(lines)
 
 
@@ -113,7 +116,7 @@ class Pipeline:
         traditional = is_traditional(question)
         yield Event("status", "检索中…")
         if not asked:
-            yield from self._refuse(question, question, [], traditional, notes, 0.0, started, prompting.NOT_A_QUESTION)
+            yield from self._refuse(question, question, [], traditional, notes, 0.0, started, "instruction", prompting.NOT_A_QUESTION)
             return
         standalone = self.standalone(asked, history)
         yield Event("standalone", standalone)
@@ -122,7 +125,8 @@ class Pipeline:
         retrieve_ms = (time.perf_counter() - started) * 1000
         yield Event("passages", passages)
         if not passages or max(p.score for p in passages) < s.refuse_below:
-            yield from self._refuse(question, standalone, passages, traditional, notes, retrieve_ms, started)
+            cause = "low_score" if passages else "empty"
+            yield from self._refuse(question, standalone, parts, traditional, notes, retrieve_ms, started, cause)
             return
         yield Event("status", "生成中…")
         pieces, first, usage = [], None, {"prompt_tokens": 0, "completion_tokens": 0}
@@ -136,13 +140,16 @@ class Pipeline:
                 yield Event("token", piece)
             for key in usage:
                 usage[key] += (getattr(self.generator, "last_usage", {}) or {}).get(key, 0)
-        checked = citing.check("".join(pieces), passages, standalone, self.retriever.place_names)
+        raw = "".join(pieces)
+        checked = citing.check(raw, passages, standalone, self.retriever.place_names)
+        cause = ("model" if citing.is_refusal(raw) else "withheld") if checked.refused else None
+        retrieval = self.explain(standalone, parts, checked.citations, checked.refused, cause)
         timings = {"retrieve_ms": round(retrieve_ms, 1), "first_token_ms": round(((first or time.perf_counter()) - started) * 1000, 1),
                    "total_ms": round((time.perf_counter() - started) * 1000, 1), **usage}
         yield Event("answer", Answer(question=question, standalone_question=standalone, text=checked.text,
                                      citations=checked.citations, refused=checked.refused,
                                      passages=[p.to_dict() for p in passages], timings=timings,
-                                     warnings=notes + checked.warnings))
+                                     warnings=notes + checked.warnings, retrieval=retrieval))
 
     def retrieve(self, standalone: str, k: int, traditional: bool) -> list[tuple[str, list]]:
         """(query, passages) per part of the question, passages numbered across all parts.
@@ -160,12 +167,33 @@ class Pipeline:
             offset += len(hits)
         return parts
 
-    def _refuse(self, question, standalone, passages, traditional, notes, retrieve_ms, started, text=None) -> Iterator[Event]:
+    def unseen(self, parts: list[tuple[str, list]]) -> list[dict]:
+        """The best few passages the model did not see, for the retrieval details.
+
+        Searched again after the answer, so the extra query embedding never delays the first token.
+        """
+        shown = {p.chunk_id for _, group in parts for p in group}
+        found: dict[str, dict] = {}
+        for query, _ in parts:
+            for hit in self.retriever.search(query, len(shown) + explaining.UNSEEN):
+                if hit.chunk.id not in shown and hit.chunk.id not in found:
+                    excerpt = prompting.trim(hit.chunk.text, query, max(self.settings.passage_chars, 160))
+                    found[hit.chunk.id] = explaining.hit_item(hit, excerpt)
+        return list(found.values())[:explaining.UNSEEN]
+
+    def explain(self, standalone, parts, citations=(), refused=False, cause=None) -> dict:
+        seen = [explaining.passage_item(p) for _, group in parts for p in group]
+        return explaining.explain(standalone, seen, self.unseen(parts) if parts else [], list(citations), refused=refused,
+                                  cause=cause, threshold=self.settings.refuse_below, known_places=self.retriever.place_names)
+
+    def _refuse(self, question, standalone, parts, traditional, notes, retrieve_ms, started, cause, text=None) -> Iterator[Event]:
         text = text or (prompting.REFUSAL_TRADITIONAL if traditional else prompting.REFUSAL)
         yield Event("token", text)
+        retrieval = self.explain(standalone, parts, refused=True, cause=cause)
+        passages = [p for _, group in parts for p in group]
         total = round((time.perf_counter() - started) * 1000, 1)
         yield Event("answer", Answer(question=question, standalone_question=standalone, text=text, refused=True,
-                                     passages=[p.to_dict() for p in passages], warnings=notes,
+                                     passages=[p.to_dict() for p in passages], warnings=notes, retrieval=retrieval,
                                      timings={"retrieve_ms": round(retrieve_ms, 1), "first_token_ms": total, "total_ms": total,
                                               "prompt_tokens": 0, "completion_tokens": 0}))
 

@@ -8,7 +8,7 @@ prompt is identical for every question, so llama.cpp reuses its KV cache across 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .cleaning import to_simplified, to_traditional
 from .tokens import tokenize
@@ -72,6 +72,7 @@ class Passage:
     text: str  # what the model sees (trimmed), in the question's script
     full_text: str  # the whole chunk in its original characters
     score: float = 0.0  # dense similarity to the question, for the refusal gate
+    ranks: dict = field(default_factory=dict)  # per-retriever ranks (dense, bm25), for the retrieval details
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -136,7 +137,7 @@ def make_passages(hits, question: str, budget: int, traditional: bool, start: in
         text = defuse(to_traditional(text) if traditional else to_simplified(text))
         passages.append(Passage(n=n, chunk_id=c.id, doc_id=c.doc_id, title=c.title, section=c.section, place=c.place,
                                 start_line=c.start_line, end_line=c.end_line, text=text, full_text=c.text,
-                                score=hit.dense_score))
+                                score=hit.dense_score, ranks=dict(hit.ranks)))
     return passages
 
 

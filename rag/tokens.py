@@ -25,3 +25,10 @@ def tokenize(text: str) -> list[str]:
 
     words = _jieba().lcut_for_search(to_simplified(text).lower())
     return [w for w in words if _KEEP.search(w) and w not in STOPWORDS]
+
+
+def words(text: str) -> list[str]:
+    """Whole words (jieba's default cut, no sub-words): what a reader calls the words of a question."""
+    from .cleaning import to_simplified
+
+    return [w for w in _jieba().lcut(to_simplified(text).lower()) if _KEEP.search(w) and w not in STOPWORDS]

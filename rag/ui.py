@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import gradio as gr
 
+from . import transcript
 from .errors import RagError
-from .rendering import CSS, HEAD_JS, answer_html, passages_html, plain_text, sources_html
 from .pipeline import history_pairs, message_text
+from .rendering import CSS, DETAILS_CLASS, HEAD_JS, answer_html, passages_html, plain_text, sources_html
 from .service import ChatService
 
 # Dev set: 1.5B accuracy 0.86, first token 4.1 s; 0.5B accuracy 0.38, first token 1.9 s.
 MODELS = {"1.5B（默认，更准确）": "llm", "0.5B（更快，准确率明显较低）": "llm_fast"}
+SOURCES_EMPTY = "<h4>引用的资料</h4><p>提问后，这里显示回答所依据的段落。</p>"
+STOPPED = '<span class="rag-stopped">（已停止）</span>'
 
 
 def example_questions(settings) -> list[str]:
@@ -26,7 +33,7 @@ def example_questions(settings) -> list[str]:
 def respond(service: ChatService, question, chat, k, model, show_timings, records=None):
     """Generator for one turn: status, passages, streamed tokens, then the checked answer.
 
-    `records` maps an assistant message's index to its Answer (for feedback with citations).
+    `records` maps an assistant message's index to its Answer (for feedback and the export).
     """
     question = (question or "").strip()
     if not question:
@@ -37,117 +44,176 @@ def respond(service: ChatService, question, chat, k, model, show_timings, record
     yield chat, gr.update(), "", records
     text = ""
     try:
-        for event in service.stream(question, prior, k=int(k), role=MODELS.get(model, "llm")):
-            if event.kind == "passages":
-                chat[-1]["content"] = "生成中…"
-                yield chat, passages_html(event.data), "", records
-            elif event.kind == "token":
-                text += event.data
-                chat[-1]["content"] = text
-                yield chat, gr.update(), "", records
-            elif event.kind == "answer":
-                chat[-1]["content"] = answer_html(event.data, show_timings)
-                records[str(len(chat) - 1)] = event.data.to_dict()
-                yield chat, sources_html(event.data), "", records
+        # Closing the stream when Gradio closes this generator (停止) stops the answer at the next token.
+        with contextlib.closing(service.stream(question, prior, k=int(k), role=MODELS.get(model, "llm"))) as events:
+            for event in events:
+                if event.kind == "queued":
+                    chat[-1]["content"] = f"排队中：前面还有 {event.data} 个问题…"
+                    yield chat, gr.update(), "", records
+                elif event.kind == "passages":
+                    chat[-1]["content"] = "生成中…"
+                    yield chat, passages_html(event.data), "", records
+                elif event.kind == "token":
+                    text += event.data
+                    chat[-1]["content"] = text
+                    yield chat, gr.update(), "", records
+                elif event.kind == "answer":
+                    chat[-1]["content"] = answer_html(event.data, show_timings)
+                    records[str(len(chat) - 1)] = event.data.to_dict()
+                    yield chat, sources_html(event.data), "", records
     except RagError as exc:
         raise gr.Error(str(exc)) from exc
+
+
+def last_question(chat) -> tuple[str, list]:
+    """The last question and the conversation before it (for 重试)."""
+    users = [i for i, m in enumerate(chat or []) if m["role"] == "user"]
+    if not users:
+        raise gr.Error("还没有可以重试的问题。")
+    return message_text(chat[users[-1]]["content"]), chat[:users[-1]]
+
+
+def mark_stopped(chat):
+    """After 停止: say so under the partial answer (a finished answer carries its details block instead)."""
+    chat = list(chat or [])
+    if chat and chat[-1]["role"] == "assistant":
+        content = message_text(chat[-1]["content"])
+        if DETAILS_CLASS not in content and STOPPED not in content:
+            chat[-1] = {**chat[-1], "content": f"{content}\n\n{STOPPED}"}
+    return chat
+
+
+def export_conversation(chat, records, folder: Path) -> str:
+    """The conversation as a Markdown file for download."""
+    if not chat:
+        raise gr.Error("还没有对话可以导出。")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"对话记录-{time.strftime('%Y%m%d-%H%M%S')}.md"
+    path.write_text(transcript.markdown(chat, records), encoding="utf-8")
+    return str(path)
 
 
 def _documents_table(service: ChatService):
     return service.documents(), f"上次建立索引：{service.built_at()}"
 
 
+def _chat_panel(settings, examples: list[str]) -> SimpleNamespace:
+    ui = SimpleNamespace()
+    with gr.Row(elem_id="chat-row"):
+        with gr.Column(scale=3, min_width=300):
+            ui.chat = gr.Chatbot(label="对话", height=520, buttons=["copy"], feedback_options=("Like", "Dislike"),
+                                 examples=[{"text": q} for q in examples] or None, elem_id="chat",
+                                 placeholder="向文档提问，例如：" + ("；".join(examples[:2]) if examples else "某项目标是多少？"))
+            ui.box = gr.Textbox(placeholder="输入问题，回车发送", show_label=False, elem_id="question")
+            with gr.Row(elem_id="actions"):
+                ui.send = gr.Button("发送", variant="primary", elem_id="send")
+                ui.stop = gr.Button("停止", elem_id="stop")
+                ui.retry = gr.Button("重试", elem_id="retry")
+                ui.clear = gr.Button("清空", elem_id="clear")
+                ui.export = gr.Button("导出对话", elem_id="export")
+            ui.export_file = gr.File(label="导出的对话（Markdown）", visible=False, elem_id="export-file")
+        with gr.Column(scale=2, min_width=300):
+            ui.sources = gr.HTML(SOURCES_EMPTY, elem_id="sources")
+    with gr.Accordion("设置", open=False, elem_id="settings"):
+        ui.model = gr.Radio(list(MODELS), value=next(iter(MODELS)), label="回答模型", elem_id="model")
+        ui.k = gr.Slider(2, 6, value=settings.top_k, step=1, label="提供给模型的段落数", elem_id="top-k")
+        ui.timings = gr.Checkbox(value=True, label="显示耗时", elem_id="timings")
+    return ui
+
+
+def _documents_panel(ui: SimpleNamespace) -> None:
+    ui.table = gr.Dataframe(headers=["文件", "标题", "段落数", "SHA-256"], interactive=False, elem_id="doc-table")
+    ui.built = gr.Markdown(elem_id="built-at")
+    ui.upload = gr.File(label="上传文档（.txt .md .html .docx .pdf）", file_count="multiple",
+                        file_types=[".txt", ".md", ".html", ".htm", ".docx", ".pdf"], elem_id="upload")
+    with gr.Row():
+        ui.add = gr.Button("添加并更新索引", variant="primary", elem_id="add-docs")
+        ui.reindex = gr.Button("重新扫描文档文件夹并更新索引", elem_id="reindex")
+    with gr.Row():
+        ui.victim = gr.Dropdown(label="删除文档", choices=[], elem_id="remove-choice")
+        ui.remove = gr.Button("删除并更新索引", elem_id="remove-doc")
+    ui.doc_status = gr.Markdown(elem_id="doc-status")
+
+
+def _wire_chat(ui: SimpleNamespace, service: ChatService, lanes: int, exports: Path) -> None:
+    answer = {"concurrency_limit": lanes, "concurrency_id": "answer"}
+    inputs = [ui.box, ui.chat, ui.k, ui.model, ui.timings, ui.records]
+    outputs = [ui.chat, ui.sources, ui.box, ui.records]
+    turn = [ui.chat, ui.k, ui.model, ui.timings, ui.records]
+
+    def ask(question, chat, k, model, timings, records):
+        yield from respond(service, question, chat, k, model, timings, records)
+
+    def redo(chat, k, model, timings, records):
+        question, before = last_question(chat)
+        yield from respond(service, question, before, k, model, timings, records)
+
+    def pick_example(chat, k, model, timings, records, data: gr.SelectData):
+        yield from respond(service, message_text(data.value), chat, k, model, timings, records)
+
+    running = [ui.box.submit(ask, inputs, outputs, **answer), ui.send.click(ask, inputs, outputs, api_name="ask", **answer),
+               ui.retry.click(redo, turn, outputs, **answer), ui.chat.retry(redo, turn, outputs, **answer),
+               ui.chat.example_select(pick_example, turn, outputs, **answer)]
+    ui.stop.click(mark_stopped, [ui.chat], [ui.chat], cancels=running)
+    ui.clear.click(lambda: ([], SOURCES_EMPTY, "", {}), None, outputs)
+    ui.export.click(lambda chat, records: gr.update(value=export_conversation(chat, records, exports), visible=True),
+                    [ui.chat, ui.records], [ui.export_file])
+
+    def on_like(records, data: gr.LikeData):
+        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        answer = (records or {}).get(str(index), {})
+        service.feedback({"liked": data.liked, "question": answer.get("question", ""), "answer": answer.get("text", ""),
+                          "citations": answer.get("citations", []), "refused": answer.get("refused")})
+
+    ui.chat.like(on_like, [ui.records], None)
+
+
+def _wire_documents(ui: SimpleNamespace, service: ChatService, lanes: int, demo: gr.Blocks) -> None:
+    def refresh():
+        rows, when = _documents_table(service)
+        return rows, when, gr.update(choices=[r[0] for r in rows], value=None)
+
+    def add_docs(files, progress=gr.Progress(track_tqdm=True)):
+        added, problems = service.add_files([f if isinstance(f, str) else f.name for f in (files or [])])
+        message = _rebuild_message(service, added, problems) if added else "；".join(problems) or "请先选择文件。"
+        return (*refresh(), message)
+
+    def reindex(progress=gr.Progress(track_tqdm=True)):
+        message = _rebuild_message(service, [], [])
+        return (*refresh(), message)
+
+    def remove_doc(doc_id, progress=gr.Progress(track_tqdm=True)):
+        if not doc_id:
+            raise gr.Error("请先选择要删除的文档。")
+        try:
+            service.remove(doc_id)
+        except RagError as exc:
+            raise gr.Error(str(exc)) from exc
+        message = _rebuild_message(service, [], [], removed=doc_id)  # before the listing, which must show the new build
+        return (*refresh(), message)
+
+    shown = [ui.table, ui.built, ui.victim, ui.doc_status]
+    answer = {"concurrency_limit": lanes, "concurrency_id": "answer"}
+    ui.add.click(add_docs, [ui.upload], shown, **answer)
+    ui.reindex.click(reindex, None, shown, **answer)
+    ui.remove.click(remove_doc, [ui.victim], shown, **answer)
+    demo.load(refresh, None, [ui.table, ui.built, ui.victim])
+
+
 def build_app(settings, service: ChatService | None = None) -> gr.Blocks:
     service = service or ChatService(settings)
-    examples = example_questions(settings)
+    # In-process llama.cpp answers one at a time; N remote answer servers can take N at once.
+    lanes = max(1, len(settings.llm_url_list)) if settings.llm_backend == "openai" else 1
+    exports = Path(tempfile.mkdtemp(prefix="rag-export-"))
     with gr.Blocks(title="本地文档问答") as demo:
         gr.Markdown("## 本地文档问答 · 只依据你的文档回答，并标注出处")
         with gr.Tab("问答"):
-            with gr.Row():
-                with gr.Column(scale=3):
-                    chat = gr.Chatbot(label="对话", height=520, buttons=["copy"], feedback_options=("Like", "Dislike"),
-                                      examples=[{"text": q} for q in examples] or None, elem_id="chat",
-                                      placeholder="向文档提问，例如：" + ("；".join(examples[:2]) if examples else "某项目标是多少？"))
-                    box = gr.Textbox(placeholder="输入问题，回车发送", show_label=False, elem_id="question")
-                    with gr.Row():
-                        send = gr.Button("发送", variant="primary", elem_id="send")
-                        stop = gr.Button("停止", elem_id="stop")
-                        retry = gr.Button("重试", elem_id="retry")
-                        clear = gr.Button("清空", elem_id="clear")
-                with gr.Column(scale=2):
-                    sources = gr.HTML("<h4>引用的资料</h4><p>提问后，这里显示回答所依据的段落。</p>", elem_id="sources")
-            with gr.Accordion("设置", open=False):
-                model = gr.Radio(list(MODELS), value=next(iter(MODELS)), label="回答模型")
-                k = gr.Slider(2, 6, value=settings.top_k, step=1, label="提供给模型的段落数")
-                timings = gr.Checkbox(value=True, label="显示耗时")
+            ui = _chat_panel(settings, example_questions(settings))
         with gr.Tab("文档"):
-            table = gr.Dataframe(headers=["文件", "标题", "段落数", "SHA-256"], interactive=False, elem_id="doc-table")
-            built = gr.Markdown(elem_id="built-at")
-            upload = gr.File(label="上传文档（.txt .md .html .docx .pdf）", file_count="multiple",
-                             file_types=[".txt", ".md", ".html", ".htm", ".docx", ".pdf"], elem_id="upload")
-            add = gr.Button("添加并更新索引", variant="primary", elem_id="add-docs")
-            with gr.Row():
-                victim = gr.Dropdown(label="删除文档", choices=[], elem_id="remove-choice")
-                remove = gr.Button("删除并更新索引", elem_id="remove-doc")
-            doc_status = gr.Markdown(elem_id="doc-status")
-
-        records = gr.State({})
-        # In-process llama.cpp answers one at a time; N remote answer servers can take N at once.
-        lanes = max(1, len(settings.llm_url_list)) if settings.llm_backend == "openai" else 1
-        run = lambda q, c, kk, m, t, r: (yield from respond(service, q, c, kk, m, t, r))
-        inputs = [box, chat, k, model, timings, records]
-        outputs = [chat, sources, box, records]
-        ev1 = box.submit(run, inputs, outputs, concurrency_limit=lanes, concurrency_id="answer")
-        ev2 = send.click(run, inputs, outputs, concurrency_limit=lanes, concurrency_id="answer", api_name="ask")
-        stop.click(None, None, None, cancels=[ev1, ev2])
-
-        def last_question(c):
-            users = [m for m in (c or []) if m["role"] == "user"]
-            if not users:
-                raise gr.Error("还没有可以重试的问题。")
-            cut = max(i for i, m in enumerate(c) if m["role"] == "user")
-            return message_text(users[-1]["content"]), c[:cut]
-
-        def redo(c, kk, m, t, r):
-            q, rest = last_question(c)
-            yield from respond(service, q, rest, kk, m, t, r)
-
-        turn = [chat, k, model, timings, records]
-        retry.click(redo, turn, outputs, concurrency_limit=lanes, concurrency_id="answer")
-        chat.retry(redo, turn, outputs, concurrency_limit=lanes, concurrency_id="answer")
-        chat.example_select(lambda e, c, kk, m, t, r: (yield from respond(service, e.value["text"], c, kk, m, t, r)),
-                            turn, outputs, concurrency_limit=lanes, concurrency_id="answer")
-        clear.click(lambda: ([], "<h4>引用的资料</h4>", "", {}), None, outputs)
-
-        def on_like(r, data: gr.LikeData):
-            index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
-            answer = (r or {}).get(str(index), {})
-            service.feedback({"liked": data.liked, "question": answer.get("question", ""), "answer": answer.get("text", ""),
-                              "citations": answer.get("citations", []), "refused": answer.get("refused")})
-
-        chat.like(on_like, records, None)
-
-        def refresh():
-            rows, when = _documents_table(service)
-            return rows, when, gr.update(choices=[r[0] for r in rows])
-
-        def add_docs(files, progress=gr.Progress(track_tqdm=True)):
-            added, problems = service.add_files([f if isinstance(f, str) else f.name for f in (files or [])])
-            message = _rebuild_message(service, added, problems) if added else "；".join(problems) or "请先选择文件。"
-            return (*refresh(), message)
-
-        def remove_doc(doc_id, progress=gr.Progress(track_tqdm=True)):
-            if not doc_id:
-                raise gr.Error("请先选择要删除的文档。")
-            try:
-                service.remove(doc_id)
-            except RagError as exc:
-                raise gr.Error(str(exc)) from exc
-            return (*refresh(), _rebuild_message(service, [], [], removed=doc_id))
-
-        add.click(add_docs, [upload], [table, built, victim, doc_status], concurrency_limit=lanes, concurrency_id="answer")
-        remove.click(remove_doc, [victim], [table, built, victim, doc_status], concurrency_limit=lanes, concurrency_id="answer")
-        demo.load(refresh, None, [table, built, victim])
+            _documents_panel(ui)
+        ui.records = gr.State({})
+        _wire_chat(ui, service, lanes, exports)
+        _wire_documents(ui, service, lanes, demo)
     return demo
 
 

@@ -44,6 +44,8 @@ def test_cited_answer_not_streamed(api):
     assert "[1]" in text and reply.choices[0].finish_reason == "stop"
     assert extra["citations"][0]["n"] == 1 and extra["citations"][0]["quote"] and extra["refused"] is False
     assert extra["citations"][0]["doc_id"] and extra["citations"][0]["start_line"] >= 1
+    seen = [e for e in extra["retrieval"]["passages"] if e["seen"]]
+    assert seen and seen[0]["cited"] and extra["retrieval"]["citations"][0]["n"] == 1 and extra["retrieval"]["reason"] is None
 
 
 def test_cited_answer_streamed(api):
@@ -55,6 +57,7 @@ def test_cited_answer_streamed(api):
     last = chunks[-1]
     assert len(chunks) > 3 and "[1]" in text and last.choices[0].finish_reason == "stop"
     assert last.model_extra["citations"][0]["n"] == 1 and last.model_extra["text"] == text
+    assert last.model_extra["retrieval"]["passages"] and last.model_extra["retrieval"]["terms"]
 
 
 def test_history_becomes_a_follow_up(api):

@@ -31,7 +31,8 @@ def pipeline(hash_index):
 def test_answer_contract(pipeline):
     answer = pipeline.answer("越城区2021年计划新建多少个5G基站？")
     d = answer.to_dict()
-    assert set(d) == {"question", "standalone_question", "text", "citations", "refused", "passages", "timings", "warnings"}
+    assert set(d) == {"question", "standalone_question", "text", "citations", "refused", "passages", "timings", "warnings",
+                      "retrieval"}
     assert d["citations"] and {"n", "chunk_id", "doc_id", "title", "start_line", "end_line", "quote"} <= set(d["citations"][0])
     assert set(d["timings"]) == {"retrieve_ms", "first_token_ms", "total_ms", "prompt_tokens", "completion_tokens"}
     assert len(d["passages"]) == pipeline.settings.top_k and not d["refused"]
