@@ -53,8 +53,12 @@ def plain_text(message: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", message)).strip()
 
 
+def _lines(start, end) -> str:
+    return f"第 {start}–{end} 行" if start != end else f"第 {start} 行"
+
+
 def _card(n, title, section, start, end, text, figures, label="") -> str:
-    where = f"第 {start}–{end} 行" if start != end else f"第 {start} 行"
+    where = _lines(start, end)
     return (f'<div class="src-card" id="src-{n}"><div class="src-head">[{n}] {html.escape(title)}{label}</div>'
             f'<div class="src-where">{html.escape(section or "—")} · {where}</div>'
             f'<div class="src-text">{_highlight(text, figures)}</div></div>')
@@ -70,7 +74,8 @@ def sources_html(answer) -> str:
         return head + "".join(cards)
     cards = [_card(c["n"], c["title"], c["section"], c["start_line"], c["end_line"], by_n[c["n"]]["full_text"], figures)
              for c in answer.citations]
-    return "<h4>引用的资料</h4>" + "".join(cards)
+    note = (answer.retrieval or {}).get("note")
+    return "<h4>引用的资料</h4>" + (f'<p class="rd-note">⚠ {html.escape(note)}</p>' if note else "") + "".join(cards)
 
 
 def passages_html(passages) -> str:
@@ -90,9 +95,10 @@ _FOUND_BY = {("bm25", "dense"): "关键词+语义", ("dense",): "语义", ("bm25
 def _hit_row(e: dict) -> str:
     label = f"[{e['n']}]" if e["seen"] else "未提供"
     role = "已被引用" if e["cited"] else "模型看到" if e["seen"] else "未提供给模型"
-    where = f"第 {e['start_line']}–{e['end_line']} 行" + (f" · 第 {e['page_start']} 页" if e.get("page_start") else "")
-    dense = f"语义相似度 {e['dense_score']:.2f}" + (f"（第 {e['dense_rank']} 名）" if e["dense_rank"] else "（未进前列）")
-    bm25 = f"BM25 第 {e['bm25_rank']} 名" if e["bm25_rank"] else "BM25 未命中"
+    where = _lines(e["start_line"], e["end_line"]) + (f" · 第 {e['page_start']} 页" if e.get("page_start") else "")
+    # A rank is missing when the passage was not among that retriever's candidates (settings.candidates).
+    dense = f"语义相似度 {e['dense_score']:.2f}" + (f"（第 {e['dense_rank']} 名）" if e["dense_rank"] else "（未进候选）")
+    bm25 = f"BM25 第 {e['bm25_rank']} 名" if e["bm25_rank"] else "BM25 未进候选"
     why = _FOUND_BY.get(tuple(sorted(e["found_by"])), "—")
     terms = "、".join(html.escape(t) for t in e["terms"]) or "无"
     kind = "rd-hit" + (" cited" if e["cited"] else "") + ("" if e["seen"] else " unseen")
@@ -103,7 +109,7 @@ def _hit_row(e: dict) -> str:
 
 def _citation_line(c: dict, by_n: dict) -> str:
     e = by_n.get(c["n"], {})
-    return f"[{c['n']}] → 《{html.escape(e.get('title', ''))}》{html.escape(e.get('section') or '')} 第 {e.get('start_line')}–{e.get('end_line')} 行"
+    return f"[{c['n']}] → 《{html.escape(e.get('title', ''))}》{html.escape(e.get('section') or '')} {_lines(e.get('start_line'), e.get('end_line'))}"
 
 
 def retrieval_html(r: dict) -> str:

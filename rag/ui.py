@@ -36,9 +36,11 @@ def respond(service: ChatService, question, chat, k, model, show_timings, record
     `records` maps an assistant message's index to its Answer (for feedback and the export).
     """
     question = (question or "").strip()
-    if not question:
-        raise gr.Error("问题为空，请输入一个问题。")
     records = dict(records or {})
+    if not question:  # a slip, not a failure: a notice, and the page stays as it was
+        gr.Warning("问题为空，请输入一个问题。")
+        yield list(chat or []), gr.update(), "", records
+        return
     prior = history_pairs(chat or [], plain_text)
     chat = list(chat or []) + [{"role": "user", "content": question}, {"role": "assistant", "content": "检索中…"}]
     yield chat, gr.update(), "", records
@@ -66,10 +68,11 @@ def respond(service: ChatService, question, chat, k, model, show_timings, record
 
 
 def last_question(chat) -> tuple[str, list]:
-    """The last question and the conversation before it (for 重试)."""
+    """The last question and the conversation before it (for 重试); no question: ("", chat)."""
     users = [i for i, m in enumerate(chat or []) if m["role"] == "user"]
     if not users:
-        raise gr.Error("还没有可以重试的问题。")
+        gr.Warning("还没有可以重试的问题。")
+        return "", list(chat or [])
     return message_text(chat[users[-1]]["content"]), chat[:users[-1]]
 
 
@@ -83,14 +86,15 @@ def mark_stopped(chat):
     return chat
 
 
-def export_conversation(chat, records, folder: Path) -> str:
-    """The conversation as a Markdown file for download."""
+def export_conversation(chat, records, folder: Path):
+    """The conversation as a Markdown file, shown for download."""
     if not chat:
-        raise gr.Error("还没有对话可以导出。")
+        gr.Warning("还没有对话可以导出。")
+        return gr.update()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"对话记录-{time.strftime('%Y%m%d-%H%M%S')}.md"
     path.write_text(transcript.markdown(chat, records), encoding="utf-8")
-    return str(path)
+    return gr.update(value=str(path), visible=True)
 
 
 def _documents_table(service: ChatService):
@@ -146,6 +150,9 @@ def _wire_chat(ui: SimpleNamespace, service: ChatService, lanes: int, exports: P
 
     def redo(chat, k, model, timings, records):
         question, before = last_question(chat)
+        if not question:
+            yield before, gr.update(), "", records
+            return
         yield from respond(service, question, before, k, model, timings, records)
 
     def pick_example(chat, k, model, timings, records, data: gr.SelectData):
@@ -156,8 +163,12 @@ def _wire_chat(ui: SimpleNamespace, service: ChatService, lanes: int, exports: P
                ui.chat.example_select(pick_example, turn, outputs, **answer)]
     ui.stop.click(mark_stopped, [ui.chat], [ui.chat], cancels=running)
     ui.clear.click(lambda: ([], SOURCES_EMPTY, "", {}), None, outputs)
-    ui.export.click(lambda chat, records: gr.update(value=export_conversation(chat, records, exports), visible=True),
-                    [ui.chat, ui.records], [ui.export_file])
+    ui.chat.clear(lambda: (SOURCES_EMPTY, {}), None, [ui.sources, ui.records])  # the chat's own trash icon
+
+    def export(chat, records):
+        return export_conversation(chat, records, exports)
+
+    ui.export.click(export, [ui.chat, ui.records], [ui.export_file])
 
     def on_like(records, data: gr.LikeData):
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
@@ -184,7 +195,8 @@ def _wire_documents(ui: SimpleNamespace, service: ChatService, lanes: int, demo:
 
     def remove_doc(doc_id, progress=gr.Progress(track_tqdm=True)):
         if not doc_id:
-            raise gr.Error("请先选择要删除的文档。")
+            gr.Warning("请先选择要删除的文档。")
+            return gr.update(), gr.update(), gr.update(), gr.update()
         try:
             service.remove(doc_id)
         except RagError as exc:

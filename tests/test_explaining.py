@@ -11,7 +11,7 @@ from rag.embedding import HashEmbedder
 from rag.explaining import UNSEEN, asked_places, found_terms, scope_gaps, terms_of
 from rag.generation import FakeGenerator
 from rag.pipeline import Pipeline
-from rag.rendering import answer_html, plain_text, retrieval_html
+from rag.rendering import answer_html, plain_text, retrieval_html, sources_html
 from rag.retrieval import Retriever
 from rag.transcript import markdown
 
@@ -47,8 +47,10 @@ def test_every_seen_passage_and_the_best_unseen_with_scores_ranks_and_words(make
 
 
 def test_an_answer_about_a_place_no_passage_mentions_is_flagged(make):
-    r = make().answer("杭州市2023年地区生产总值是多少？").retrieval
+    answer = make().answer("杭州市2023年地区生产总值是多少？")
+    r = answer.retrieval
     assert r["places"] == ["杭州"] and "“杭州”" in r["note"] and r["reason"] is None
+    assert "⚠ 引用的段落与问题不符" in retrieval_html(r) and "没有提到问题中的“杭州”" in sources_html(answer)
 
 
 @pytest.mark.parametrize("question, cause", [
