@@ -41,11 +41,11 @@ def machine() -> dict:
             "llama_system_info": info.strip()}
 
 
-def time_index_build(settings, docs: Path, extra_env: dict | None = None) -> dict:
-    """A cold `rag index --rebuild` in a child process: wall seconds and peak RSS."""
+def time_index_build(settings, docs: Path, extra_env: dict | None = None, keep: Path | None = None) -> dict:
+    """A cold `rag index --rebuild` in a child process: wall seconds and peak RSS (index kept in `keep`)."""
     with tempfile.TemporaryDirectory() as tmp:
         env = {**__import__("os").environ, **(extra_env or {})}
-        cmd = [sys.executable, "-m", "rag.cli", "index", "--rebuild", "--docs", str(docs), "--index", tmp]
+        cmd = [sys.executable, "-m", "rag.cli", "index", "--rebuild", "--docs", str(docs), "--index", str(keep or tmp)]
         started = time.perf_counter()
         subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         seconds = time.perf_counter() - started

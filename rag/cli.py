@@ -22,6 +22,7 @@ def cmd_models(args) -> int:
     settings = _settings(args)
     if args.action == "check":
         rows = models.check_all(settings.models_dir, [args.only] if args.only else None)
+        rows += _runtime_rows(settings, args.only)
         for role, status, detail in rows:
             print(f"{status:4} {role:9} {detail}")
         return 0 if all(status == "OK" for _, status, _ in rows) else 3
@@ -30,9 +31,28 @@ def cmd_models(args) -> int:
     for role in roles:
         if role not in specs:
             raise RagError(f"unknown role '{role}'; choose one of: {', '.join(specs)}")
-        models.fetch(specs[role], settings.models_dir, say=lambda m: print(m, file=sys.stderr))
+        path = models.fetch(specs[role], settings.models_dir, say=lambda m: print(m, file=sys.stderr))
         models.link_into_project(specs[role], settings.models_dir)
+        if role == settings.embedder_role and settings.embed_precision != "fp32":
+            from . import runtime
+
+            folder = runtime.ensure(path, specs[role].sha256)
+            print(f"{role}: OpenVINO int8 graph ready ({folder})", file=sys.stderr)
     return 0
+
+
+def _runtime_rows(settings, only: str | None) -> list[tuple[str, str, str]]:
+    """The embedder's int8 graph, built from the weights on this machine, checked against its recipe."""
+    from . import models, runtime
+
+    spec = models.load_specs().get(settings.embedder_role)
+    if spec is None or settings.embed_precision == "fp32" or (only and only != spec.role):
+        return []
+    try:
+        folder = runtime.check(spec.target(settings.models_dir), spec.sha256)
+        return [(f"{spec.role}+{runtime.RECIPE}", "OK", str(folder / runtime.GRAPH))]
+    except RagError as exc:
+        return [(f"{spec.role}+{runtime.RECIPE}", "FAIL", str(exc))]
 
 
 def cmd_index(args) -> int:
@@ -83,6 +103,11 @@ def cmd_bench(args) -> int:
 
     if args.throughput:
         run_throughput(_settings(args), out_dir=args.out, workers=args.workers)
+        return 0
+    if args.corpus:
+        from .scaling import run_corpus_bench
+
+        run_corpus_bench(_settings(args), args.corpus, out_dir=args.out, runs=args.runs)
         return 0
     run_bench(_settings(args), out_dir=args.out, runs=args.runs)
     return 0
@@ -137,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--throughput", action="store_true", help="answers per minute through the configured backend")
     p.add_argument("--workers", type=int, default=2, help="questions in flight for --throughput")
+    p.add_argument("--corpus", help="index throughput and retrieval latency for this folder at 1×, 10× and 100× its size")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("serve", help="the chat app on 127.0.0.1")

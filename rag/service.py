@@ -20,6 +20,7 @@ from pathlib import Path
 from . import store
 from .errors import IndexError_, InputError
 from .loading import SUPPORTED
+from .pipeline import Event
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -38,37 +39,91 @@ def safe_name(name: str) -> str:
 _DONE = object()
 
 
-def _in_one_thread(make):
-    """Iterate `make()` in a worker thread; yield its items here; re-raise its error here."""
-    items: queue.Queue = queue.Queue()
-    stop = threading.Event()
+class FairQueue:
+    """Turns granted strictly in the order tickets were taken: first come, first served.
 
-    def work():
-        events = make()
+    A plain lock wakes an arbitrary waiter, so under load a later question could overtake an
+    earlier one; here the order is fixed when `ticket()` is called, whatever the scheduler does.
+    """
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._issued = 0
+        self._serving = 0
+
+    def ticket(self) -> int:
+        with self._cond:
+            self._issued += 1
+            return self._issued - 1
+
+    def ahead_of(self, ticket: int) -> int:
+        with self._cond:
+            return max(0, ticket - self._serving)
+
+    @contextlib.contextmanager
+    def turn(self, ticket: int):
+        """Wait for `ticket`'s turn; the turn passes on when the block ends, however it ends."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._serving == ticket)
         try:
-            for item in events:
-                items.put(item)
-                if stop.is_set():
-                    break
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
-            items.put(_Failure(exc))
+            yield
         finally:
-            events.close()
-            items.put(_DONE)
+            with self._cond:
+                self._serving += 1
+                self._cond.notify_all()
 
-    threading.Thread(target=work, daemon=True, name="answer").start()
-    try:
-        while (item := items.get()) is not _DONE:
-            if isinstance(item, _Failure):
-                raise item.error
-            yield item
-    finally:
-        stop.set()
+
+class _Stream:
+    """Items of `make()` produced in a worker thread started now, handed over a queue.
+
+    The worker starts at once so that a turn taken in a FairQueue is always given back, even by a
+    caller that never iterates (a client gone before its turn); closing or dropping this object
+    tells the worker to stop at the next item.
+    """
+
+    def __init__(self, make):
+        self._items: queue.Queue = queue.Queue()
+        self._stop = threading.Event()
+        self._done = False
+        # The worker holds the queue and the event, not this object, so dropping it runs `close`.
+        threading.Thread(target=_work, args=(make, self._items, self._stop), daemon=True, name="answer").start()
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        item = _DONE if self._done else self._items.get()
+        if item is _DONE:
+            self._done = True
+            raise StopIteration
+        if isinstance(item, _Failure):
+            self._done = True
+            raise item.error
+        return item
+
+    def close(self) -> None:
+        self._stop.set()
+
+    __del__ = close
 
 
 class _Failure:
     def __init__(self, error: BaseException):
         self.error = error
+
+
+def _work(make, items: queue.Queue, stop: threading.Event) -> None:
+    events = make(stop)
+    try:
+        for item in events:
+            items.put(item)
+            if stop.is_set():
+                break
+    except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
+        items.put(_Failure(exc))
+    finally:
+        events.close()
+        items.put(_DONE)
 
 
 class ChatService:
@@ -78,7 +133,8 @@ class ChatService:
         self._generator_factory = generator_factory
         self._generators: dict[str, object] = {}
         self._pipeline = None
-        self.lock = threading.RLock()
+        self.lock = threading.RLock()  # guards loading; the FairQueue orders answers and rebuilds
+        self.turns = FairQueue()
 
     # -- loading -------------------------------------------------------------------------
     def embedder(self):
@@ -118,19 +174,26 @@ class ChatService:
 
     # -- answering ------------------------------------------------------------------------
     def stream(self, question: str, history: list, *, k: int | None = None, role: str | None = None):
-        """The pipeline's events, produced in one worker thread.
+        """The pipeline's events, produced in one worker thread, in arrival order.
 
         Web servers step a generator from whichever pool thread is free, but a lock must be
         released by the thread that took it; so the answer runs start to end in its own thread.
-        Closing this generator (the user pressed 停止) stops the answer at the next token.
+        In-process llama.cpp is not re-entrant: the ticket taken here, at arrival, fixes when this
+        answer runs; while it waits, a `queued` event says how many answers are ahead of it.
+        Remote answer servers queue for themselves. Closing the stream (停止) stops it at the next token.
         """
-        pipeline = self.pipeline(role)
+        ticket = self.turns.ticket() if self.settings.llm_backend == "llamacpp" else None
 
-        def answer():
-            # In-process llama.cpp is not re-entrant: one answer at a time. Remote servers queue for themselves.
-            with self.lock if self.settings.llm_backend == "llamacpp" else contextlib.nullcontext():
-                yield from pipeline.stream(question, history, k=k)
-        return _in_one_thread(answer)
+        def answer(stop: threading.Event):
+            if ticket is None:
+                yield from self.pipeline(role).stream(question, history, k=k)
+                return
+            if ahead := self.turns.ahead_of(ticket):
+                yield Event("queued", ahead)
+            with self.turns.turn(ticket):
+                if not stop.is_set():
+                    yield from self.pipeline(role).stream(question, history, k=k)
+        return _Stream(answer)
 
     # -- documents ------------------------------------------------------------------------
     def documents(self) -> list[list]:
@@ -144,7 +207,7 @@ class ChatService:
     def rebuild(self):
         from .indexing import build_index
 
-        with self.lock:
+        with self.turns.turn(self.turns.ticket()), self.lock:
             report = build_index(self.settings, embedder=self.embedder())
             self._pipeline = None  # the next answer loads the new build
         return report

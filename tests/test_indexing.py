@@ -164,7 +164,7 @@ def test_embedder_precision_is_part_of_its_id(hash_index):
 
     int8 = configured_id(hash_index.with_overrides(embedder_role="embedder", embed_dim=768, embed_precision="int8"))
     fp32 = configured_id(hash_index.with_overrides(embedder_role="embedder", embed_dim=768, embed_precision="fp32"))
-    assert int8.endswith("+int8-bf16down") and int8 != fp32 and "+" not in fp32
+    assert int8.endswith("+openvino-int8.1") and int8 != fp32 and "+" not in fp32
     with pytest.raises(IndexError_, match="rag index --rebuild"):
         store.load(hash_index.index_dir, int8)
 
