@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import tempfile
 import time
 from pathlib import Path
 from types import SimpleNamespace
 
+import anyio
 import gradio as gr
 
 from . import transcript
@@ -30,7 +30,7 @@ def example_questions(settings) -> list[str]:
     return [q for q in load_metadata(Path(settings.docs_dir)).get("_examples", []) if isinstance(q, str)][:6]
 
 
-def respond(service: ChatService, question, chat, k, model, show_timings, records=None):
+async def respond(service: ChatService, question, chat, k, model, show_timings, records=None):
     """Generator for one turn: status, passages, streamed tokens, then the checked answer.
 
     `records` maps an assistant message's index to its Answer (for feedback and the export).
@@ -44,27 +44,37 @@ def respond(service: ChatService, question, chat, k, model, show_timings, record
     prior = history_pairs(chat or [], plain_text)
     chat = list(chat or []) + [{"role": "user", "content": question}, {"role": "assistant", "content": "检索中…"}]
     yield chat, gr.update(), "", records
-    text = ""
+    events, text = service.stream(question, prior, k=int(k), role=MODELS.get(model, "llm")), ""
     try:
-        # Closing the stream when Gradio closes this generator (停止) stops the answer at the next token.
-        with contextlib.closing(service.stream(question, prior, k=int(k), role=MODELS.get(model, "llm"))) as events:
-            for event in events:
-                if event.kind == "queued":
-                    chat[-1]["content"] = f"排队中：前面还有 {event.data} 个问题…"
-                    yield chat, gr.update(), "", records
-                elif event.kind == "passages":
-                    chat[-1]["content"] = "生成中…"
-                    yield chat, passages_html(event.data), "", records
-                elif event.kind == "token":
-                    text += event.data
-                    chat[-1]["content"] = text
-                    yield chat, gr.update(), "", records
-                elif event.kind == "answer":
-                    chat[-1]["content"] = answer_html(event.data, show_timings)
-                    records[str(len(chat) - 1)] = event.data.to_dict()
-                    yield chat, sources_html(event.data), "", records
+        while (event := await _next(events)) is not None:
+            sources = gr.update()
+            if event.kind == "queued":
+                chat[-1]["content"] = f"排队中：前面还有 {event.data} 个问题…"
+            elif event.kind == "passages":
+                chat[-1]["content"], sources = "生成中…", passages_html(event.data)
+            elif event.kind == "token":
+                text += event.data
+                chat[-1]["content"] = text
+            elif event.kind == "answer":
+                chat[-1]["content"], sources = answer_html(event.data, show_timings), sources_html(event.data)
+                records[str(len(chat) - 1)] = event.data.to_dict()
+            else:
+                continue  # status, standalone: nothing new to show
+            yield chat, sources, "", records
     except RagError as exc:
         raise gr.Error(str(exc)) from exc
+    finally:
+        events.close()  # 停止 or an error: the answer stops at its next token and gives its turn on
+
+
+async def _next(events):
+    """The next event, awaited so that 停止 can abandon the wait at once.
+
+    Gradio's cancel waits for the handler to return; a thread blocked until the model's next
+    token (seconds, while a prompt is evaluated) made 停止 slow, and the page then cancelled
+    the user's next question too.
+    """
+    return await anyio.to_thread.run_sync(next, events, None, abandon_on_cancel=True)
 
 
 def last_question(chat) -> tuple[str, list]:
@@ -145,18 +155,21 @@ def _wire_chat(ui: SimpleNamespace, service: ChatService, lanes: int, exports: P
     outputs = [ui.chat, ui.sources, ui.box, ui.records]
     turn = [ui.chat, ui.k, ui.model, ui.timings, ui.records]
 
-    def ask(question, chat, k, model, timings, records):
-        yield from respond(service, question, chat, k, model, timings, records)
+    async def ask(question, chat, k, model, timings, records):
+        async for update in respond(service, question, chat, k, model, timings, records):
+            yield update
 
-    def redo(chat, k, model, timings, records):
+    async def redo(chat, k, model, timings, records):
         question, before = last_question(chat)
         if not question:
             yield before, gr.update(), "", records
             return
-        yield from respond(service, question, before, k, model, timings, records)
+        async for update in respond(service, question, before, k, model, timings, records):
+            yield update
 
-    def pick_example(chat, k, model, timings, records, data: gr.SelectData):
-        yield from respond(service, message_text(data.value), chat, k, model, timings, records)
+    async def pick_example(chat, k, model, timings, records, data: gr.SelectData):
+        async for update in respond(service, message_text(data.value), chat, k, model, timings, records):
+            yield update
 
     running = [ui.box.submit(ask, inputs, outputs, **answer), ui.send.click(ask, inputs, outputs, api_name="ask", **answer),
                ui.retry.click(redo, turn, outputs, **answer), ui.chat.retry(redo, turn, outputs, **answer),

@@ -6,7 +6,10 @@ example cards), and each handler is called the way Gradio calls it.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
+import time
 import warnings
 
 import gradio as gr
@@ -43,8 +46,15 @@ def _handler(demo, name: str):
     return next(f.fn for f in demo.fns.values() if getattr(f.fn, "__name__", "") == name)
 
 
-def _last(gen):
-    return list(gen)[-1]
+def _all(updates) -> list:
+    """Every update an (async generator) handler yields, as Gradio would collect them."""
+    async def drain():
+        return [u async for u in updates]
+    return asyncio.run(drain())
+
+
+def _last(updates):
+    return _all(updates)[-1]
 
 
 def test_every_handler_takes_exactly_its_inputs(app):
@@ -82,7 +92,7 @@ def test_slips_are_notices_that_leave_the_page_as_it_was(app):
     """Nothing to retry, an empty question, nothing to export: a warning, not an error on every component."""
     demo, _, _ = app
     with pytest.warns(UserWarning, match="重试"):
-        assert list(_handler(demo, "redo")([], 4, DEFAULT, True, {})) == [([], gr.update(), "", {})]
+        assert _all(_handler(demo, "redo")([], 4, DEFAULT, True, {})) == [([], gr.update(), "", {})]
     with pytest.warns(UserWarning, match="问题为空"):
         assert _last(_handler(demo, "ask")("  ", [], 4, DEFAULT, True, {}))[0] == []
     with pytest.warns(UserWarning, match="导出"):
@@ -124,3 +134,43 @@ def test_documents_reindex_and_remove(app):
     assert "新文件.txt" in [r[0] for r in rows] and "索引已更新" in status
     rows, _, _, status = _handler(demo, "remove_doc")("新文件.txt")
     assert "新文件.txt" not in [r[0] for r in rows] and "已删除" in status
+
+
+class _SlowStart(FakeGenerator):
+    """The first answer's first token waits at a gate, as a long prompt evaluation does."""
+
+    def __init__(self):
+        super().__init__(_cite_first)
+        self.gate, self.calls_started = threading.Event(), 0
+
+    def stream(self, messages, max_tokens=256, stop=None):
+        self.calls_started += 1
+        if self.calls_started == 1:
+            assert self.gate.wait(30)
+        yield from super().stream(messages, max_tokens, stop)
+
+
+def test_stop_returns_at_once_and_the_next_question_is_answered(hash_index):
+    """停止 while the model has not written a token yet: the handler ends at once, not at the next token."""
+    generator = _SlowStart()
+    demo = build_app(hash_index, ChatService(hash_index, embedder=HashEmbedder(256), generator_factory=lambda r: generator))
+    ask = _handler(demo, "ask")
+
+    async def stop_then_ask():
+        seen: list = []
+
+        async def consume():
+            async for chat, *_ in ask(QUESTION, [], 4, DEFAULT, True, {}):
+                seen.append(chat[-1]["content"])
+        task = asyncio.create_task(consume())
+        while "生成中…" not in seen:
+            await asyncio.sleep(0.01)
+        started = time.monotonic()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        cancelled_in = time.monotonic() - started
+        generator.gate.set()  # the stopped answer's first token comes; it stops there and gives its turn on
+        return cancelled_in, [u async for u in ask(QUESTION, [], 4, DEFAULT, True, {})][-1]
+
+    cancelled_in, (chat, *_) = asyncio.run(stop_then_ask())
+    assert cancelled_in < 1.0 and "[1]" in chat[-1]["content"]
