@@ -109,7 +109,7 @@ def cmd_bench(args) -> int:
 
         run_corpus_bench(_settings(args), args.corpus, out_dir=args.out, runs=args.runs)
         return 0
-    run_bench(_settings(args), out_dir=args.out, runs=args.runs)
+    run_bench(_settings(args), out_dir=args.out, runs=args.runs, baseline_runs=args.baseline_runs)
     return 0
 
 
@@ -162,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--throughput", action="store_true", help="answers per minute through the configured backend")
     p.add_argument("--workers", type=int, default=2, help="questions in flight for --throughput")
+    p.add_argument("--baseline-runs", dest="baseline_runs", type=int, default=1, help="passes of the naive baseline (0 skips it)")
     p.add_argument("--corpus", help="index throughput and retrieval latency for this folder at 1×, 10× and 100× its size")
     p.set_defaults(func=cmd_bench)
 
