@@ -13,16 +13,22 @@ from .pipeline import message_text
 from .rendering import plain_text
 
 
+def _lines(c: dict) -> str:
+    span = f"第 {c['start_line']}–{c['end_line']} 行" if c["start_line"] != c["end_line"] else f"第 {c['start_line']} 行"
+    return span + (f"，第 {c['page_start']} 页" if c.get("page_start") else "")
+
+
 def _answer(record: dict) -> list[str]:
     lines = [record.get("text", "").strip(), ""]
+    if record.get("standalone_question") not in (None, "", record.get("question")):
+        lines += [f"> 改写后的问题：{record['standalone_question']}", ""]
     retrieval = record.get("retrieval") or {}
     if retrieval.get("reason"):
         lines += [f"> 未回答的原因：{retrieval['reason']}", ""]
     if retrieval.get("note"):
         lines += [f"> ⚠ {retrieval['note']}", ""]
     for c in record.get("citations", []):
-        where = f"第 {c['start_line']}–{c['end_line']} 行" + (f"，第 {c['page_start']} 页" if c.get("page_start") else "")
-        lines += [f"[{c['n']}] 《{c['title']}》{c.get('section') or ''}，{where}（{c['doc_id']}）", f"> {c.get('quote', '')}", ""]
+        lines += [f"[{c['n']}] 《{c['title']}》{c.get('section') or ''}，{_lines(c)}（{c['doc_id']}）", f"> {c.get('quote', '')}", ""]
     lines += [f"⚠ {w}" for w in record.get("warnings", [])]
     return lines + ([""] if record.get("warnings") else [])
 

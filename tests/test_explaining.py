@@ -104,7 +104,10 @@ def test_transcript_keeps_citations_quotes_and_refusal_reasons(make):
     chat = [{"role": "user", "content": ok.question}, {"role": "assistant", "content": answer_html(ok, True)},
             {"role": "user", "content": no.question}, {"role": "assistant", "content": answer_html(no, True)},
             {"role": "user", "content": "停下的问题"}, {"role": "assistant", "content": '部分回答 <span>（已停止）</span>'}]
-    text = markdown(chat, {"1": ok.to_dict(), "3": no.to_dict()})
+    records = {"1": ok.to_dict(), "3": no.to_dict()}
+    records["1"]["standalone_question"] = "越城区2021年计划新建多少个5G基站（改写）？"
+    text = markdown(chat, records)
+    assert "> 改写后的问题：越城区2021年计划新建多少个5G基站（改写）？" in text
     assert f"## 问：{ok.question}" in text and ok.text in text
     assert f"[1] 《{ok.citations[0]['title']}》" in text and f"> {ok.citations[0]['quote']}" in text
     assert "> 未回答的原因：没有段落提到问题中的“杭州”" in text and "部分回答 （已停止）" in text
