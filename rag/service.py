@@ -183,17 +183,22 @@ class ChatService:
         Remote answer servers queue for themselves. Closing the stream (停止) stops it at the next token.
         """
         ticket = self.turns.ticket() if self.settings.llm_backend == "llamacpp" else None
+        return _Stream(lambda stop: self._answer(ticket, stop, question, history, k, role))
 
-        def answer(stop: threading.Event):
-            if ticket is None:
-                yield from self.pipeline(role).stream(question, history, k=k)
-                return
+    def _answer(self, ticket: int | None, stop: threading.Event, question, history, k, role):
+        if ticket is None:
+            yield from self.pipeline(role).stream(question, history, k=k)
+            return
+        try:
             if ahead := self.turns.ahead_of(ticket):
                 yield Event("queued", ahead)
+        except GeneratorExit:  # closed while waiting (停止, client gone): the turn must still be passed on
             with self.turns.turn(ticket):
-                if not stop.is_set():
-                    yield from self.pipeline(role).stream(question, history, k=k)
-        return _Stream(answer)
+                pass
+            raise
+        with self.turns.turn(ticket):
+            if not stop.is_set():
+                yield from self.pipeline(role).stream(question, history, k=k)
 
     # -- documents ------------------------------------------------------------------------
     def documents(self) -> list[list]:

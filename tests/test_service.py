@@ -100,3 +100,16 @@ def test_a_failed_answer_passes_the_turn_on(hash_index):
         list(service.stream("越城区2021年计划新建多少个5G基站？", []))
     service._generators.clear()
     assert list(service.stream("越城区2021年计划新建多少个5G基站？", []))[-1].kind == "answer"
+
+
+def test_an_answer_closed_at_its_queued_notice_passes_the_turn_on(hash_index):
+    service = ChatService(hash_index, embedder=HashEmbedder(256), generator_factory=lambda r: FakeGenerator(lambda m: "1500个[1]。"))
+    first, second = service.turns.ticket(), service.turns.ticket()
+    waiting = service._answer(second, threading.Event(), "越城区2021年计划新建多少个5G基站？", [], None, None)
+    assert next(waiting).kind == "queued"
+    closer = threading.Thread(target=waiting.close)  # waits for its turn, then hands it on
+    closer.start()
+    with service.turns.turn(first):
+        pass
+    closer.join(timeout=10)
+    assert not closer.is_alive() and service.turns.ahead_of(service.turns.ticket()) == 0
