@@ -174,7 +174,9 @@ def _wire_chat(ui: SimpleNamespace, service: ChatService, lanes: int, exports: P
     running = [ui.box.submit(ask, inputs, outputs, **answer), ui.send.click(ask, inputs, outputs, api_name="ask", **answer),
                ui.retry.click(redo, turn, outputs, **answer), ui.chat.retry(redo, turn, outputs, **answer),
                ui.chat.example_select(pick_example, turn, outputs, **answer)]
-    ui.stop.click(mark_stopped, [ui.chat], [ui.chat], cancels=running)
+    # The label goes on after the cancel has gone through: marked at the same time, a token already
+    # on its way to the page could land after it and wipe it (seen once in a CI run).
+    ui.stop.click(None, None, None, cancels=running).then(mark_stopped, [ui.chat], [ui.chat])
     ui.clear.click(lambda: ([], SOURCES_EMPTY, "", {}), None, outputs)
     ui.chat.clear(lambda: (SOURCES_EMPTY, {}), None, [ui.sources, ui.records])  # the chat's own trash icon
 
