@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 
 from .cleaning import clean_lines, to_simplified
 from .loading import Document
+from .tables import runs, split_rows
 
 _L1 = re.compile(r"^[一二三四五六七八九十]{1,3}、")
 _L2 = re.compile(r"^[（(][一二三四五六七八九十]{1,3}[)）]")
@@ -43,6 +44,8 @@ class Chunk:
     start_line: int
     end_line: int
     place: str = ""
+    page_start: int | None = None  # 1-based pages for paged sources (PDF, scans); None for text
+    page_end: int | None = None
 
     def embed_text(self) -> str:
         """Title and section first, so '2021年目标' in the district plan differs from the city plan's."""
@@ -107,7 +110,14 @@ def _line_spans(body: list[tuple[int, str]]) -> tuple[str, list[int], list[int]]
 
 
 def split_section(body: list[tuple[int, str]], splitter) -> list[tuple[str, int, int]]:
-    """(text, start_line, end_line) for each piece of one section."""
+    """(text, start_line, end_line) for each piece of one section; tables are cut by rows."""
+    pieces = []
+    for table, lines in runs(body):
+        pieces += split_rows(lines, splitter._chunk_size) if table else split_prose(lines, splitter)
+    return pieces
+
+
+def split_prose(body: list[tuple[int, str]], splitter) -> list[tuple[str, int, int]]:
     text, starts, numbers = _line_spans(body)
     pieces, cursor = [], 0
     for piece in splitter.split_text(text):
@@ -124,11 +134,19 @@ def raw_lines(text: str) -> list[tuple[int, str]]:
     return [(no, line.strip()) for no, line in enumerate(text.splitlines(), 1) if line.strip()]
 
 
+def pages_of(doc: Document, first: int, last: int) -> tuple[int | None, int | None]:
+    if not doc.line_pages:
+        return None, None
+    return doc.line_pages[first - 1][0], doc.line_pages[last - 1][1]
+
+
 def chunk_document(doc: Document, size: int, overlap: int, clean: bool = True) -> list[Chunk]:
     splitter = make_splitter(size, overlap)
     chunks: list[Chunk] = []
     for label, body in sections(clean_lines(doc.text) if clean else raw_lines(doc.text)):
         for piece, first, last in split_section(body, splitter):
+            page_start, page_end = pages_of(doc, first, last)
             chunks.append(Chunk(id=f"{doc.id}#{len(chunks)}", doc_id=doc.id, title=doc.title, section=label, text=piece,
-                                search_text=to_simplified(piece), start_line=first, end_line=last, place=doc.place))
+                                search_text=to_simplified(piece), start_line=first, end_line=last, place=doc.place,
+                                page_start=page_start, page_end=page_end))
     return chunks

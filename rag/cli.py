@@ -12,7 +12,7 @@ from .errors import RagError
 
 
 def _settings(args):
-    keys = ("docs_dir", "index_dir", "models_dir", "top_k", "llm_role", "port", "store", "milvus_uri", "llm_backend", "llm_urls")
+    keys = ("docs_dir", "index_dir", "models_dir", "top_k", "llm_role", "port", "store", "milvus_uri", "llm_backend", "llm_urls", "ocr")
     return load_settings(**{k: getattr(args, k, None) for k in keys})
 
 
@@ -140,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--docs", dest="docs_dir")
     p.add_argument("--rebuild", action="store_true", help="start over instead of updating")
+    p.add_argument("--ocr", choices=["on", "off"], help="read scanned PDF pages and .png/.jpg by OCR (default on)")
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("ask", help="answer one question with citations")

@@ -56,6 +56,7 @@ class Settings:
     chunk_size: int = 300
     chunk_overlap: int = 60
     clean_text: bool = True  # off only for the naive baseline in `rag bench`
+    ocr: bool = True  # scanned PDF pages and .png/.jpg through OCR (rag/ocr.py); off: they are skipped with a reason
     embed_dim: int = 768
     embed_batch: int = 64  # texts per call: the embedder sorts each call's texts by length to pad little
     embed_max_tokens: int = 512

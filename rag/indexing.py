@@ -33,10 +33,14 @@ class BuildReport:
     seconds: float = 0.0
     up_to_date: bool = False
     index_dir: str = ""
+    ocr_pages: int = 0
+    ocr_seconds: float = 0.0
 
     def summary(self) -> str:
         state = "up to date, nothing rebuilt" if self.up_to_date else f"{self.embedded} chunks embedded, {self.reused} reused"
         lines = [f"index {self.index_dir}: {self.files} files, {self.chunks} chunks ({state}), {self.seconds:.1f} s"]
+        if self.ocr_pages:
+            lines.append(f"  OCR: {self.ocr_pages} pages in {self.ocr_seconds:.1f} s ({self.ocr_pages / max(self.ocr_seconds, 1e-9):.2f} pages/s)")
         lines += [f"  skipped {path}: {reason}" for path, reason in self.skipped]
         return "\n".join(lines)
 
@@ -45,9 +49,16 @@ def _key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
+def nothing_indexable(folder, skipped) -> str:
+    reasons = "".join(f"\n  {path}: {reason}" for path, reason in skipped[:20])
+    return (f"nothing indexable in {folder}: no file gave any text; the previous index (if any) is untouched."
+            f"{reasons or ' (no .txt/.md/.html/.docx/.pdf/.png/.jpg files found)'}")
+
+
 def chunker_settings(settings) -> dict:
     return {"size": settings.chunk_size, "overlap": settings.chunk_overlap, "clean": settings.clean_text, "splitter": "RecursiveCharacterTextSplitter",
-            "separators": SEPARATORS, "embed_text": "place+title / section / search_text"}
+            "separators": SEPARATORS, "embed_text": "place+title / section / search_text",
+            "reader": "pymupdf paragraphs+pages, tables by rows", "ocr": settings.ocr}
 
 
 def _previous_vectors(index_dir: Path, embedder_id: str) -> dict[str, np.ndarray]:
@@ -144,12 +155,15 @@ def build_index(settings, *, rebuild: bool = False, embedder=None) -> BuildRepor
     started, index_dir = time.perf_counter(), Path(settings.index_dir)
     if not Path(settings.docs_dir).is_dir():
         raise IndexError_(f"documents folder {settings.docs_dir} does not exist; pass --docs DIR")
-    loaded = load_folder(Path(settings.docs_dir))
+    loaded = load_folder(Path(settings.docs_dir), ocr=settings.ocr)
     docs = loaded.documents
+    if not docs:
+        raise IndexError_(nothing_indexable(settings.docs_dir, loaded.skipped))
     for d in docs:
         d.date = d.date or find_date(d.text)
     embedder_id = embedder.id if embedder is not None else configured_id(settings)
-    report = BuildReport(files=len(docs), skipped=loaded.skipped, index_dir=str(index_dir))
+    report = BuildReport(files=len(docs), skipped=loaded.skipped, index_dir=str(index_dir), ocr_pages=loaded.ocr_pages,
+                         ocr_seconds=loaded.ocr_seconds)
     if not rebuild and _unchanged(store.read_manifest(index_dir), settings, embedder_id, docs):
         report.chunks, report.up_to_date = store.read_manifest(index_dir)["chunk_count"], True
         report.seconds = time.perf_counter() - started

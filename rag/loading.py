@@ -10,10 +10,14 @@ import hashlib
 import json
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SUPPORTED = {".txt", ".md", ".html", ".htm", ".docx", ".pdf"}
+from .cleaning import fold_compat
+
+IMAGES = {".png", ".jpg", ".jpeg"}
+SUPPORTED = {".txt", ".md", ".html", ".htm", ".docx", ".pdf"} | IMAGES
 METADATA_FILE = "metadata.json"
 MAX_FILE_BYTES = 20 * 1024 * 1024  # ≈ 7 million characters; embedding more on 2 cores takes hours
 
@@ -28,12 +32,24 @@ class Document:
     place: str = ""
     date: str = ""
     search_text: str = ""
+    line_pages: list[tuple[int, int]] | None = None  # (first, last) page of each text line; None when unpaged
 
 
 @dataclass
 class LoadReport:
     documents: list[Document] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    ocr_pages: int = 0
+    ocr_seconds: float = 0.0
+
+
+@dataclass
+class Extracted:
+    text: str | None
+    line_pages: list[tuple[int, int]] | None = None
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (where in the file, reason)
+    ocr_pages: int = 0
+    ocr_seconds: float = 0.0
 
 
 def discover(folder: Path) -> list[Path]:
@@ -78,16 +94,42 @@ def decode_bytes(data: bytes) -> str | None:
     return str(best)
 
 
-def _docx_text(path: Path) -> str:
-    import docx
+def _docx(path: Path) -> Extracted:
+    from .office import docx_lines, has_images
 
-    return "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+    text = "\n".join(docx_lines(path))
+    if not text.strip() and has_images(path):
+        raise ValueError("Word file with images only and no text: OCR reads scans as .pdf/.png/.jpg, not inside .docx")
+    return Extracted(text)
 
 
-def _pdf_text(path: Path) -> str:
-    from pypdf import PdfReader
+def _paged(paras, problems, name: str, ocr_pages: int = 0, ocr_seconds: float = 0.0) -> Extracted:
+    if not paras:
+        reasons = "; ".join(dict.fromkeys(r for _, r in problems)) or "no text on any page"
+        raise ValueError(f"no text extracted ({reasons})")
+    return Extracted("\n".join(re.sub(r"\s*\n\s*", " ", p.text) for p in paras), [(p.page_start, p.page_end) for p in paras],
+                     [(f"{name} 第{n}页", r) for n, r in problems], ocr_pages, ocr_seconds)
 
-    return "\n".join((page.extract_text() or "") for page in PdfReader(str(path)).pages)
+
+def _pdf(path: Path, ocr: bool) -> Extracted:
+    from .pdf import read_pdf
+
+    out = read_pdf(path, ocr)
+    return _paged(out.paras, out.problems, str(path), out.ocr_pages, out.ocr_seconds)
+
+
+def _image(path: Path, ocr: bool) -> Extracted:
+    """A picture of a page: OCR'd as page 1 when OCR is on."""
+    from .ocr import OCR_HINT, image_array, read_image
+    from .paging import Page, paragraphs
+
+    if not ocr:
+        raise ValueError(f"image skipped; {OCR_HINT}")
+    started, image = time.perf_counter(), image_array(path)
+    lines = read_image(image)
+    if not lines:
+        raise ValueError("image without recognizable text (OCR found none)")
+    return _paged(paragraphs([Page(1, lines)]), [], str(path), 1, time.perf_counter() - started)
 
 
 def _html_text(raw: str) -> str:
@@ -99,16 +141,22 @@ def _html_text(raw: str) -> str:
     return soup.get_text("\n")
 
 
-def read_text(path: Path, data: bytes) -> str | None:
+def extract(path: Path, data: bytes, ocr: bool = True) -> Extracted:
     suffix = path.suffix.lower()
     if suffix == ".docx":
-        return _docx_text(path)
+        return _docx(path)
     if suffix == ".pdf":
-        return _pdf_text(path)
+        return _pdf(path, ocr)
+    if suffix in IMAGES:
+        return _image(path, ocr)
     text = decode_bytes(data)
     if text is not None and suffix in (".html", ".htm"):
         text = _html_text(text)
-    return text
+    return Extracted(text)
+
+
+def read_text(path: Path, data: bytes) -> str | None:
+    return extract(path, data).text
 
 
 _TITLE_MAX = 60
@@ -134,30 +182,34 @@ def load_metadata(folder: Path) -> dict[str, dict]:
         return {}
 
 
-def load_file(path: Path, folder: Path, meta: dict[str, dict]) -> Document:
+def load_file(path: Path, folder: Path, meta: dict[str, dict], ocr: bool = True, report: LoadReport | None = None) -> Document:
     """One Document, or ValueError/OSError with a reason a user can act on."""
     if path.stat().st_size > MAX_FILE_BYTES:
         raise ValueError(f"larger than {MAX_FILE_BYTES // 2**20} MB")
     data = path.read_bytes()
     if not data.strip():
         raise ValueError("empty file")
-    text = read_text(path, data)
+    got = extract(path, data, ocr)
+    if report is not None:
+        report.skipped += got.problems
+        report.ocr_pages, report.ocr_seconds = report.ocr_pages + got.ocr_pages, report.ocr_seconds + got.ocr_seconds
+    text = fold_compat(got.text) if got.text else got.text
     if text is None or not text.strip():
         raise ValueError("binary or undecodable (not text in UTF-8, GB18030/GBK or Big5)")
     did = doc_id(path, folder)
     info = meta.get(did, {})
     title = info.get("title") or guess_title(text) or path.stem
     return Document(id=did, path=str(path), sha256=file_sha256(data), text=text.replace("\r\n", "\n").replace("\r", "\n"),
-                    title=title, place=info.get("place", ""), date=info.get("date", ""))
+                    title=title, place=info.get("place", ""), date=info.get("date", ""), line_pages=got.line_pages)
 
 
-def load_folder(folder: Path) -> LoadReport:
+def load_folder(folder: Path, ocr: bool = True) -> LoadReport:
     folder = Path(folder)
     report, meta = LoadReport(), load_metadata(folder)
     first_of: dict[str, str] = {}
     for path in discover(folder):
         try:
-            doc = load_file(path, folder, meta)
+            doc = load_file(path, folder, meta, ocr, report)
             if doc.sha256 in first_of:
                 raise ValueError(f"duplicate of {first_of[doc.sha256]} (same content), indexed once")
             first_of[doc.sha256] = doc.id

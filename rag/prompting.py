@@ -73,6 +73,8 @@ class Passage:
     full_text: str  # the whole chunk in its original characters
     score: float = 0.0  # dense similarity to the question, for the refusal gate
     ranks: dict = field(default_factory=dict)  # per-retriever ranks (dense, bm25), for the retrieval details
+    page_start: int | None = None  # pages of PDF sources; None for unpaged text
+    page_end: int | None = None
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -137,7 +139,8 @@ def make_passages(hits, question: str, budget: int, traditional: bool, start: in
         text = defuse(to_traditional(text) if traditional else to_simplified(text))
         passages.append(Passage(n=n, chunk_id=c.id, doc_id=c.doc_id, title=c.title, section=c.section, place=c.place,
                                 start_line=c.start_line, end_line=c.end_line, text=text, full_text=c.text,
-                                score=hit.dense_score, ranks=dict(hit.ranks)))
+                                score=hit.dense_score, ranks=dict(hit.ranks),
+                                page_start=getattr(c, "page_start", None), page_end=getattr(c, "page_end", None)))
     return passages
 
 

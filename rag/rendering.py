@@ -57,29 +57,41 @@ def _lines(start, end) -> str:
     return f"第 {start}–{end} 行" if start != end else f"第 {start} 行"
 
 
-def _card(n, title, section, start, end, text, figures, label="") -> str:
-    where = _lines(start, end)
+def pages_label(start, end) -> str:
+    return "" if not start else f"第{start}页" if start == end or not end else f"第{start}–{end}页"
+
+
+def _where(item: dict, fallback: dict | None = None) -> str:
+    """第N页 for paged sources (PDF, scans), the line span otherwise."""
+    get = lambda k: item.get(k) if item.get(k) is not None else (fallback or {}).get(k)
+    return pages_label(get("page_start"), get("page_end")) or _lines(get("start_line"), get("end_line"))
+
+
+def _card(n, title, section, where, text, figures, label="", link="") -> str:
     return (f'<div class="src-card" id="src-{n}"><div class="src-head">[{n}] {html.escape(title)}{label}</div>'
-            f'<div class="src-where">{html.escape(section or "—")} · {where}</div>'
+            f'<div class="src-where">{html.escape(section or "—")} · {where}{link}</div>'
             f'<div class="src-text">{_highlight(text, figures)}</div></div>')
 
 
-def sources_html(answer) -> str:
+def sources_html(answer, page_link=None) -> str:
+    """`page_link(item, quote)` → HTML of a link that opens the cited page (rag/pageview.py), or ""."""
     figures = numbers(re.sub(r"\[\d+\]", "", answer.text))
     by_n = {p["n"]: p for p in answer.passages}
+    link = page_link or (lambda item, quote: "")
     if answer.refused or not answer.citations:
-        cards = [_card(p["n"], p["title"], p["section"], p["start_line"], p["end_line"], p["full_text"], [], " · 参考")
+        cards = [_card(p["n"], p["title"], p["section"], _where(p), p["full_text"], [], " · 参考", link(p, ""))
                  for p in answer.passages]
         head = "<h4>最接近的段落（未用于回答）</h4>" if cards else "<h4>没有找到相关段落</h4>"
         return head + "".join(cards)
-    cards = [_card(c["n"], c["title"], c["section"], c["start_line"], c["end_line"], by_n[c["n"]]["full_text"], figures)
+    cards = [_card(c["n"], c["title"], c["section"], _where(c, by_n[c["n"]]), by_n[c["n"]]["full_text"], figures, "",
+                   link({**by_n[c["n"]], **{k: v for k, v in c.items() if v is not None}}, c.get("quote", "")))
              for c in answer.citations]
     note = (answer.retrieval or {}).get("note")
     return "<h4>引用的资料</h4>" + (f'<p class="rd-note">⚠ {html.escape(note)}</p>' if note else "") + "".join(cards)
 
 
 def passages_html(passages) -> str:
-    cards = [_card(p.n, p.title, p.section, p.start_line, p.end_line, p.text, []) for p in passages]
+    cards = [_card(p.n, p.title, p.section, _where(p.to_dict()), p.text, []) for p in passages]
     return "<h4>检索到的段落</h4>" + "".join(cards)
 
 
@@ -95,7 +107,7 @@ _FOUND_BY = {("bm25", "dense"): "关键词+语义", ("dense",): "语义", ("bm25
 def _hit_row(e: dict) -> str:
     label = f"[{e['n']}]" if e["seen"] else "未提供"
     role = "已被引用" if e["cited"] else "模型看到" if e["seen"] else "未提供给模型"
-    where = _lines(e["start_line"], e["end_line"]) + (f" · 第 {e['page_start']} 页" if e.get("page_start") else "")
+    where = _where(e)
     # A rank is missing when the passage was not among that retriever's candidates (settings.candidates).
     dense = f"语义相似度 {e['dense_score']:.2f}" + (f"（第 {e['dense_rank']} 名）" if e["dense_rank"] else "（未进候选）")
     bm25 = f"BM25 第 {e['bm25_rank']} 名" if e["bm25_rank"] else "BM25 未进候选"
@@ -109,7 +121,7 @@ def _hit_row(e: dict) -> str:
 
 def _citation_line(c: dict, by_n: dict) -> str:
     e = by_n.get(c["n"], {})
-    return f"[{c['n']}] → 《{html.escape(e.get('title', ''))}》{html.escape(e.get('section') or '')} {_lines(e.get('start_line'), e.get('end_line'))}"
+    return f"[{c['n']}] → 《{html.escape(e.get('title', ''))}》{html.escape(e.get('section') or '')} {_where(c, e)}"
 
 
 def retrieval_html(r: dict) -> str:

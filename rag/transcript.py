@@ -10,12 +10,13 @@ from __future__ import annotations
 import time
 
 from .pipeline import message_text
-from .rendering import plain_text
+from .rendering import pages_label, plain_text
 
 
 def _lines(c: dict) -> str:
-    span = f"第 {c['start_line']}–{c['end_line']} 行" if c["start_line"] != c["end_line"] else f"第 {c['start_line']} 行"
-    return span + (f"，第 {c['page_start']} 页" if c.get("page_start") else "")
+    if c.get("page_start"):  # a PDF's extracted lines mean nothing to its reader; its pages do
+        return pages_label(c["page_start"], c.get("page_end"))
+    return f"第 {c['start_line']}–{c['end_line']} 行" if c["start_line"] != c["end_line"] else f"第 {c['start_line']} 行"
 
 
 def _answer(record: dict) -> list[str]:

@@ -13,6 +13,7 @@ import gradio as gr
 
 from . import transcript
 from .errors import RagError
+from .pageview import for_folder
 from .pipeline import history_pairs, message_text
 from .rendering import CSS, DETAILS_CLASS, HEAD_JS, answer_html, passages_html, plain_text, sources_html
 from .service import ChatService
@@ -56,7 +57,7 @@ async def respond(service: ChatService, question, chat, k, model, show_timings, 
                 text += event.data
                 chat[-1]["content"] = text
             elif event.kind == "answer":
-                chat[-1]["content"], sources = answer_html(event.data, show_timings), sources_html(event.data)
+                chat[-1]["content"], sources = answer_html(event.data, show_timings), sources_html(event.data, _page_link(service))
                 records[str(len(chat) - 1)] = event.data.to_dict()
             else:
                 continue  # status, standalone: nothing new to show
@@ -65,6 +66,11 @@ async def respond(service: ChatService, question, chat, k, model, show_timings, 
         raise gr.Error(str(exc)) from exc
     finally:
         events.close()  # 停止 or an error: the answer stops at its next token and gives its turn on
+
+
+def _page_link(service):
+    settings = getattr(service, "settings", None)
+    return for_folder(settings.docs_dir).link if settings is not None else None
 
 
 async def _next(events):
@@ -265,6 +271,7 @@ def launch(settings, **kwargs):
     demo = build_app(settings, service)
     demo.queue(default_concurrency_limit=1)
     auth = os.environ.get("RAG_AUTH")  # "user:password" for anyone who exposes the app beyond loopback
+    kwargs.setdefault("allowed_paths", for_folder(settings.docs_dir).allowed_paths())  # cited PDF pages, read-only
     demo.launch(server_name=settings.host, server_port=settings.port, css=CSS, head=HEAD_JS,
                 auth=tuple(auth.split(":", 1)) if auth and ":" in auth else None, footer_links=[], **kwargs)
     return demo
