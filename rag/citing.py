@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from . import scope
 from .cleaning import normalize
 from .prompting import _SENTENCE as _CLAUSE  # one definition of a sentence for trimming and citing
 from .prompting import REFUSAL, Passage
@@ -25,6 +26,7 @@ class Checked:
     citations: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     refused: bool = False
+    cause: str = ""  # why it was refused: model | withheld | scope | uncited
 
 
 def numbers(text: str) -> list[str]:
@@ -108,26 +110,6 @@ def place_chain(place: str) -> list[str]:
     return [p for p in re.findall(r"(.+?)(?:省|市|区|县)", place) if len(p) >= 2]
 
 
-def in_scope(question: str, p, known_places: set[str]) -> bool:
-    """Does the passage speak of the year and place the question asks about?
-
-    A section headed with another year ("一、2023年主要工作") does not answer a question about
-    2024, and a district's figure does not answer a question about the whole city.
-    """
-    text = getattr(p, "full_text", None) or p.text
-    asked_years = years_in(question)
-    if asked_years and not asked_years & years_in(f"{p.section} {text}") and years_in(p.section):
-        return False
-    named = [name for name in known_places if name in question]
-    chain = place_chain(p.place)
-    if not named or not chain:
-        return True
-    foreign = [name for name in named if name not in chain]
-    if foreign:
-        return all(name in normalize(text) for name in foreign)
-    return chain[-1] in named
-
-
 def leaks_prompt(answer: str, min_run: int = 16) -> bool:
     """True when the answer repeats a long run of the system prompt (whatever talked the model into it)."""
     from .prompting import SYSTEM_PROMPT
@@ -136,11 +118,12 @@ def leaks_prompt(answer: str, min_run: int = 16) -> bool:
     return any(secret[i:i + min_run] in text for i in range(0, max(1, len(secret) - min_run), 4))
 
 
-def check(answer: str, passages: list[Passage], question: str, known_places: set[str] = frozenset()) -> Checked:
+def check(answer: str, passages: list[Passage], question: str, wanted=None, traditional: bool = False) -> Checked:
+    """The model's answer with its citations checked; withheld when no cited passage backs it."""
     if leaks_prompt(answer):
-        return Checked(text=REFUSAL, refused=True, warnings=["回答中含有系统提示内容，已拦下 / the answer repeated the system prompt and was withheld"])
+        return Checked(text=REFUSAL, refused=True, cause="withheld", warnings=["回答中含有系统提示内容，已拦下 / the answer repeated the system prompt and was withheld"])
     if is_refusal(answer) or not passages:
-        return Checked(text=answer.strip() or REFUSAL, refused=True)
+        return Checked(text=answer.strip() or REFUSAL, refused=True, cause="model")
     by_n = {p.n: p for p in passages}
     question_numbers = set(numbers(question))
     used: dict[int, tuple] = {}
@@ -148,13 +131,35 @@ def check(answer: str, passages: list[Passage], question: str, known_places: set
     answer = re.sub(r"([。！？；!?;])((?:\[(?:\d{1,2}|n|N)\])+)", r"\2\1", answer.strip())  # "…个。[1]" → "…个[1]。"
     fixed = "\n".join("".join(_fix_sentence(s, by_n, question_numbers, used, warnings) for s in _CLAUSE.findall(line))
                       for line in answer.split("\n"))
-    citations = []
-    for n in sorted(used):
-        p = by_n[n]
-        figures, sentence = used[n]
-        citations.append({"n": n, "chunk_id": p.chunk_id, "doc_id": p.doc_id, "title": p.title, "section": p.section,
-                          "start_line": p.start_line, "end_line": p.end_line, "quote": _quote(p, figures, sentence)})
-    if citations and not any(in_scope(question, by_n[c["n"]], known_places) for c in citations):
-        note = "所引用的资料与问题的地区或年份不符，已拦下模型的回答 / the cited passages are about another place or year: "
-        return Checked(text=REFUSAL, refused=True, warnings=[note + _MARK.sub("", fixed)[:160]])
+    citations = [_citation(by_n[n], *used[n]) for n in sorted(used)]
+    missing = _unbacked(citations, by_n, wanted)
+    if missing is not None:
+        note = "回答没有可核对的引用，已拦下 / no cited passage backs the answer, withheld: "
+        return Checked(text=scope.describe(missing, traditional), refused=True, cause="withheld", warnings=[note + _MARK.sub("", fixed)[:160]])
     return Checked(text=fixed, citations=citations, warnings=list(dict.fromkeys(warnings)))
+
+
+def _citation(p: Passage, figures: list[str], sentence: str) -> dict:
+    return {"n": p.n, "chunk_id": p.chunk_id, "doc_id": p.doc_id, "title": p.title, "section": p.section,
+            "start_line": p.start_line, "end_line": p.end_line, "quote": _quote(p, figures, sentence)}
+
+
+def _unbacked(citations: list[dict], by_n: dict, wanted) -> str | None:
+    """None when some citation backs the answer; else what the cited passages lack ('' if nothing is cited)."""
+    if not citations:
+        return ""
+    if wanted is None:
+        return None
+    gaps = [scope.answer_gap(wanted, by_n[c["n"]], c["quote"]) for c in citations]
+    return None if not all(gaps) else gaps[0]
+
+
+def combine(parts: list[Checked]) -> Checked:
+    """The answers to a question's parts as one: refused only when every part is."""
+    if len(parts) == 1:
+        return parts[0]
+    refused = all(p.refused for p in parts)
+    citations = sorted((c for p in parts for c in p.citations), key=lambda c: c["n"])
+    causes = [p.cause for p in parts if p.refused]
+    return Checked(text="\n".join(p.text.strip() for p in parts), citations=citations, refused=refused,
+                   warnings=list(dict.fromkeys(w for p in parts for w in p.warnings)), cause=causes[0] if refused else "")

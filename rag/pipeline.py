@@ -10,10 +10,11 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
-from . import citing, explaining, prompting
+from . import citing, explaining, prompting, scope
 from .cleaning import is_traditional
 from .errors import InputError
-from .retrieval import Retriever, subqueries
+from .parts import subqueries
+from .retrieval import Retriever
 
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
 
@@ -129,27 +130,42 @@ class Pipeline:
             yield from self._refuse(question, standalone, parts, traditional, notes, retrieve_ms, started, cause)
             return
         yield Event("status", "生成中…")
-        pieces, first, usage = [], None, {"prompt_tokens": 0, "completion_tokens": 0}
+        clock = {"first": None, "usage": {"prompt_tokens": 0, "completion_tokens": 0}}
+        answers = []
         for n, (query, group) in enumerate(parts):
             if n:
-                pieces.append("\n")
                 yield Event("token", "\n")
-            for piece in self.generator.stream(prompting.messages(query, group, traditional), max_tokens=s.max_answer_tokens):
-                first = first or time.perf_counter()
-                pieces.append(piece)
-                yield Event("token", piece)
-            for key in usage:
-                usage[key] += (getattr(self.generator, "last_usage", {}) or {}).get(key, 0)
-        raw = "".join(pieces)
-        checked = citing.check(raw, passages, standalone, self.retriever.place_names)
-        cause = ("model" if citing.is_refusal(raw) else "withheld") if checked.refused else None
+            answers.append((yield from self._answer_part(query, group, traditional, clock)))
+        checked = citing.combine(answers)
+        cause = checked.cause if checked.refused else None
         retrieval = self.explain(standalone, parts, checked.citations, checked.refused, cause)
-        timings = {"retrieve_ms": round(retrieve_ms, 1), "first_token_ms": round(((first or time.perf_counter()) - started) * 1000, 1),
-                   "total_ms": round((time.perf_counter() - started) * 1000, 1), **usage}
+        first = clock["first"] or time.perf_counter()
+        timings = {"retrieve_ms": round(retrieve_ms, 1), "first_token_ms": round((first - started) * 1000, 1),
+                   "total_ms": round((time.perf_counter() - started) * 1000, 1), **clock["usage"]}
         yield Event("answer", Answer(question=question, standalone_question=standalone, text=checked.text,
                                      citations=checked.citations, refused=checked.refused,
                                      passages=[p.to_dict() for p in passages], timings=timings,
                                      warnings=notes + checked.warnings, retrieval=retrieval))
+
+    def _answer_part(self, query: str, group: list, traditional: bool, clock: dict):
+        """One part's answer from the passages that are about what it asks (place, period, edition…).
+
+        When none is, the part is refused without asking the model, and the refusal says what is missing.
+        """
+        wanted = scope.constraints(query)
+        usable = [p for p in group if not scope.gap(wanted, p)]
+        if not usable:
+            text = scope.describe(scope.gap(wanted, group[0]) if group else "", traditional)
+            yield Event("token", text)
+            return citing.Checked(text=text, refused=True, cause="scope")
+        pieces = []
+        for piece in self.generator.stream(prompting.messages(query, usable, traditional), max_tokens=self.settings.max_answer_tokens):
+            clock["first"] = clock["first"] or time.perf_counter()
+            pieces.append(piece)
+            yield Event("token", piece)
+        for key in clock["usage"]:
+            clock["usage"][key] += (getattr(self.generator, "last_usage", {}) or {}).get(key, 0)
+        return citing.check("".join(pieces), usable, query, wanted, traditional)
 
     def retrieve(self, standalone: str, k: int, traditional: bool) -> list[tuple[str, list]]:
         """(query, passages) per part of the question, passages numbered across all parts.
@@ -157,7 +173,7 @@ class Pipeline:
         A question that asks about two years or two places is answered part by part, each from
         its own passages: the small model mixes up years when one prompt holds both.
         """
-        queries = subqueries(standalone, self.retriever.place_names)
+        queries = subqueries(standalone)
         per = k if len(queries) == 1 else max(2, k // len(queries))
         parts, offset, seen = [], 0, set()
         for query in queries:

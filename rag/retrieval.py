@@ -7,13 +7,13 @@ metadata drives that, as one more ranked list in the fusion.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .chunking import Chunk
-from .citing import in_scope, place_chain, years_in
+from . import scope
+from .citing import place_chain, years_in
 from .store import IndexData
 from .tokens import tokenize
 
@@ -84,37 +84,8 @@ class Retriever:
                 fused[i] += 1.0 / (self.rrf_k + 1 + 10 * tier)
         # Passages about another year or place than the question names go to the back of the line;
         # among the rest, those that mention the year asked about (title, section or text) come first.
-        asked = years_in(question)
-        order = sorted(fused, key=lambda i: (not in_scope(question, self.data.chunks[i], self.place_names),
+        asked, wanted = years_in(question), scope.constraints(question)
+        order = sorted(fused, key=lambda i: (bool(scope.gap(wanted, self.data.chunks[i])),
                                              not self._mentions(self.data.chunks[i], asked), -fused[i]))[:k]
         return [Hit(chunk=self.data.chunks[i], rank=n, score=fused[i], ranks=ranks.get(i, {}),
                     dense_score=float(np.dot(query, self.data.vectors[i]))) for n, i in enumerate(order, 1)]
-
-
-_PARTS = re.compile(r"[^？?；;]+[？?；;]?")
-_YEAR_PAIR = re.compile(r"((?:19|20)\d{2})年?(?:和|与|及|、)((?:19|20)\d{2})年")
-
-
-def subqueries(question: str, place_names: set[str]) -> list[str]:
-    """Split a question that asks about several things into one query per thing.
-
-    "2021年计划…？2023年实际…？" becomes two queries (the later ones keep the first's subject);
-    "2021年和2024年…分别…" and "越城区和南湖区…分别…" become one query per year or place.
-    """
-    parts = [p.strip() for p in _PARTS.findall(question) if len(p.strip()) >= 6]
-    # Parts about one year and place stay together: splitting them only loses the shared subject.
-    years = [set(re.findall(r"(?:19|20)\d{2}(?=年)", p)) for p in parts]
-    if len(parts) >= 2 and len(set().union(*years)) >= 2:
-        subject = re.sub(r"(?:19|20)\d{2}年|多少|是什么|哪些|[？?；;]", "", parts[0])
-        return [parts[0]] + [p if any(n in p for n in place_names) else f"{p} {subject}" for p in parts[1:]]
-    pair = _YEAR_PAIR.search(question)
-    if pair:
-        return [question.replace(pair.group(0), f"{y}年") for y in pair.groups()]
-    for a in place_names:
-        for b in place_names:
-            pair = re.search(rf"{a}[市区县]?(?:和|与|及|、){b}[市区县]?", question)
-            if a != b and pair:
-                return [question.replace(pair.group(0), name + ("区" if "区" in pair.group(0) else "")) for name in (a, b)]
-    return [question]
-
-

@@ -12,7 +12,7 @@ from rag.service import ChatService
 
 from .conftest import ServerThread
 
-QUESTION = "越城区2021年计划新建多少个5G基站？"
+QUESTION = "越城区2021年5G基站的建设计划是什么？"
 
 
 def _cite_first(messages):

@@ -9,7 +9,7 @@ from rag.generation import FakeGenerator
 from rag.pipeline import Pipeline
 from rag.retrieval import Retriever
 
-ITEMS = [{"id": "a", "question": "越城区2021年计划新建多少个5G基站？", "must_include": ["1500个"], "type": "fact", "sources": []},
+ITEMS = [{"id": "a", "question": "越城区2021年5G基站的建设计划是什么？", "must_include": ["1500个"], "type": "fact", "sources": []},
          {"id": "b", "question": "绍兴市2023年地区生产总值是多少？", "must_include": ["7791亿元"], "type": "fact", "sources": []}]
 
 

@@ -21,7 +21,7 @@ from rag.generation import FakeGenerator
 from rag.service import ChatService
 from rag.ui import MODELS, build_app, mark_stopped
 
-QUESTION = "越城区2021年计划新建多少个5G基站？"
+QUESTION = "越城区2021年5G基站的建设计划是什么？"
 FAST, DEFAULT = list(MODELS)[1], list(MODELS)[0]
 
 

@@ -1,0 +1,88 @@
+"""Parts: a question that asks about two places, two years or two things → one query per part.
+
+Each part is retrieved and answered from its own passages: the small model mixes up figures
+when one prompt holds both, and a check of "the cited passage is about the asked place" only
+makes sense per part. Places are recognised by the national gazetteer, so "杭州和宁波" splits
+as well as the corpus's own names.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .places import gazetteer
+
+_PARTS = re.compile(r"[^？?；;]+[？?；;]?")
+_YEAR = re.compile(r"(?:19|20)\d{2}(?=年)")
+_YEAR_PAIR = re.compile(r"((?:19|20)\d{2})年?(?:和|与|及|、|跟)((?:19|20)\d{2})年")
+_JOIN = "和|与|及|、|跟|同|以及"
+# What stays attached to a place: its year, quoted name or five-year period ("南湖区2021年", "越城区“十三五”末").
+_QUALIFIER = r"(?:全市|全区|全县)?(?:(?:19|20)\d{2}年|“[^”]{1,10}”|[十][一二三四五六七八九]五)*(?:末|期间|时期)?"
+_ASK = re.compile(r"(?:分别|各自|各)?(?:是|为|有|达到|增长)?(?:多少|什么|哪些|几)[^，,。？?]*[？?]?$")
+COMPARE = re.compile(r"哪个更|谁更|更高|更低|更多|更少|相比|比较|对比|差距|差多少|高多少|低多少|多多少|少多少|有什么不同|有何不同")
+
+
+def by_sentence(question: str) -> list[str] | None:
+    """"2021年计划…？2023年实际…？" → two queries; later ones keep the first's subject."""
+    parts = [p.strip() for p in _PARTS.findall(question) if len(p.strip()) >= 6]
+    years = [set(_YEAR.findall(p)) for p in parts]
+    # Parts about one year and place stay together: splitting them only loses the shared subject.
+    if len(parts) < 2 or len(set().union(*years)) < 2:
+        return None
+    # The subject carried over loses the first part's year and modality ("实际…了" is not asked twice).
+    subject = re.sub(r"(?:19|20)\d{2}年|多少|是什么|哪些|实际|计划|预期|目标|了|[？?；;]", "", parts[0])
+    return [parts[0]] + [p if gazetteer().mentions(p) else f"{p} {subject}" for p in parts[1:]]
+
+
+def by_year_pair(question: str) -> list[str] | None:
+    pair = _YEAR_PAIR.search(question)
+    return [question.replace(pair.group(0), f"{y}年") for y in pair.groups()] if pair else None
+
+
+def _place_pair(question: str) -> re.Match | None:
+    names = sorted(set(gazetteer().mentions(question)), key=len, reverse=True)
+    if len(names) < 2:
+        return None
+    alt = "|".join(map(re.escape, names))
+    return re.search(rf"({alt})({_QUALIFIER})((?:(?!{alt})[^，,。？?]){{0,24}}?)[，,]?(?:{_JOIN})({alt})({_QUALIFIER})", question)
+
+
+def by_place_pair(question: str) -> list[str] | None:
+    """"越城区和南湖区2021年…" → one query per place; "南湖区2020年A和越城区…的B分别…" → one clause each."""
+    m = _place_pair(question)
+    if not m or m.group(1) == m.group(4):
+        return None
+    a_place, a_qual, a_rest, b_place, b_qual = m.groups()
+    if a_rest:  # two whole clauses: the first one borrows the question's ending
+        ask = _ASK.search(question)
+        first = question[:m.start(3)] + a_rest + (re.sub(r"^(分别|各自|各)", "", ask.group(0)) if ask else "？")
+        return [first, question[m.start(4):]]
+    shared = lambda q: re.sub(r"^(全市|全区|全县)", "", q)  # "绍兴全市与越城区": 全市 belongs to 绍兴 only
+    return [question.replace(m.group(0), a_place + (a_qual or shared(b_qual))),
+            question.replace(m.group(0), b_place + (b_qual or shared(a_qual)))]
+
+
+def by_year_clauses(question: str) -> list[str] | None:
+    """"绍兴市2021年计划的A和2023年的B相比如何？" → one clause per year, the subject kept for both."""
+    m = re.search(rf"((?:19|20)\d{{2}}年)([^，,。？?]{{1,24}}?)[，,]?(?:{_JOIN})((?:19|20)\d{{2}}年)", question)
+    if not m or m.group(1) == m.group(3):
+        return None
+    ask = _ASK.search(question)
+    first = question[:m.start(3)].rstrip("，,和与及、跟同以") + (re.sub(r"^(分别|各自|各)", "", ask.group(0)) if ask else "？")
+    return [first, question[:m.start(1)] + question[m.start(3):]]
+
+
+def _single(part: str) -> str:
+    """A part asks for its own figure; the comparison is made after both are answered."""
+    kept = [s for s in _PARTS.findall(part) if not COMPARE.search(s) or len(s) > 12]
+    part = "".join(kept) or part
+    return re.sub(r"(相比|比较|对比)(如何|怎样|怎么样)|有什么不同|有何不同", "是多少", part)
+
+
+def subqueries(question: str) -> list[str]:
+    """One query per thing asked about; the question itself when it asks about one thing."""
+    for split in (by_sentence, by_year_pair, by_place_pair, by_year_clauses):
+        parts = split(question)
+        if parts:
+            return [_single(p) for p in parts]
+    return [question]

@@ -1,0 +1,183 @@
+"""Scope: what a question pins down, and whether a passage speaks of exactly that.
+
+A retrieved passage is often about the asked topic but not the asked place, year, edition,
+quantity or modality (a plan's target when the question asks what was achieved). The small
+model copies whatever fills the slot, so the answer stage checks these constraints itself:
+before generation (no passage in scope → refuse, and say what is missing) and after it
+(the cited passages must meet them, or the answer is withheld). Nothing here knows the corpus:
+places come from the national gazetteer, the rest from the question's own words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .cleaning import normalize
+from .places import Place, gazetteer, most_specific
+
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=年)")
+_PERIOD = re.compile(r"[十][一二三四五六七八九]五")
+_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2}
+_ORDINAL = re.compile(r"第([零一二三四五六七八九十百两\d]+)(届|次|期|批|代|轮|季|版)|首(届|次|期|批|代|轮|季)")
+_QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,12})[”\"」』]")
+_ACTUAL = re.compile(r"实际|实绩|真正|(完成|实现|达到|增长|新增|引进|建成)了(多少|几)")
+_PLAN = re.compile(r"目标|计划|力争|预期|争取|确保|预计|拟|规划|将要|要求")
+_RELATIVE = (("去年", -1), ("上年", -1), ("上一年", -1), ("过去一年", -1), ("今年", 0), ("本年", 0), ("明年", 1))
+_CN_NUM = "零一二三四五六七八九十百千万两"
+_UNIT_WORDS = "名|位|人次|人|个|家|所|座|场次|场|件|项|次|台|辆|套|条|处|亩|吨|元|天|年|岁|篇|部|本|张|户|栋|公里|千米|米|平方米|小时|分钟|倍"
+_ASKED_UNIT = re.compile(rf"(?:多少|几)(?:万|亿|万亿)?({_UNIT_WORDS})")
+_SAME_UNIT = {"名": "名|人(?!次)|位", "位": "名|人(?!次)|位", "人": "名|人(?!次)|位"}
+
+
+def chinese_number(text: str) -> int | None:
+    """'二十一' → 21, '12' → 12, '两' → 2; None when it is not a small number."""
+    if text.isdigit():
+        return int(text)
+    total, digit = 0, 0
+    for ch in text:
+        if ch in _CN_DIGITS:
+            digit = _CN_DIGITS[ch]
+        elif ch in "十百":
+            total += (digit or 1) * (10 if ch == "十" else 100)
+            digit = 0
+        else:
+            return None
+    return total + digit
+
+
+def editions(text: str) -> set[str]:
+    """'第四届', '第4届' and '首届' as '4届', '4届', '1届'."""
+    out = set()
+    for m in _ORDINAL.finditer(normalize(text)):
+        if m.group(3):
+            out.add(f"1{m.group(3)}")
+        elif (n := chinese_number(m.group(1))) is not None:
+            out.add(f"{n}{m.group(2)}")
+    return out
+
+
+@dataclass
+class Constraints:
+    places: list[Place] = field(default_factory=list)
+    years: set[str] = field(default_factory=set)
+    periods: set[str] = field(default_factory=set)
+    editions: set[str] = field(default_factory=set)
+    quoted: list[str] = field(default_factory=list)
+    actual: bool = False
+    unit: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.places or self.years or self.periods or self.editions or self.quoted or self.unit)
+
+
+def constraints(question: str) -> Constraints:
+    text = normalize(question)
+    unit = _ASKED_UNIT.search(text)
+    return Constraints(places=most_specific(gazetteer().find(text)), years=set(_YEAR.findall(text)),
+                       periods=set(_PERIOD.findall(text)), editions=editions(text),
+                       quoted=[normalize(q) for q in _QUOTED.findall(question)], actual=bool(_ACTUAL.search(text)),
+                       unit=unit.group(1) if unit else "")
+
+
+@lru_cache(maxsize=256)
+def _doc_place(place: str) -> Place | None:
+    found = most_specific(gazetteer().find(place)) if place else []
+    return found[-1] if found else None
+
+
+def doc_year(title: str) -> int | None:
+    years = [int(y) for y in _YEAR.findall(normalize(title))]
+    return max(years) if years else None
+
+
+def passage_years(p) -> set[str]:
+    """Years a passage speaks of: written out, or relative to its document's year ('去年')."""
+    body = normalize(f"{p.section} {_text(p)}")
+    years = set(_YEAR.findall(body))
+    base = doc_year(p.title)
+    if base:
+        years |= {str(base + shift) for word, shift in _RELATIVE if word in body}
+    return years
+
+
+def _text(p) -> str:
+    return getattr(p, "full_text", None) or p.text
+
+
+def _mentions(p, place: Place) -> bool:
+    body = normalize(f"{p.title} {p.section} {_text(p)}")
+    return place.name in body or (len(place.short) >= 2 and place.short in body)
+
+
+def place_gap(c: Constraints, p) -> str:
+    """The first asked place this passage does not speak of, or ''."""
+    own = _doc_place(getattr(p, "place", "") or "")
+    for place in c.places:
+        if own and own.code == place.code:
+            continue
+        if own and own.within(place) and own.code != place.code:
+            return place.name  # a district's figure does not answer a question about its city
+        if not _mentions(p, place):
+            return place.name
+    return ""
+
+
+def period_gap(c: Constraints, p) -> str:
+    if c.years:
+        years = passage_years(p)
+        base = doc_year(p.title)
+        fallback = {str(base - 1), str(base)} if base else c.years
+        if not c.years & (years or fallback):
+            return "、".join(sorted(c.years)) + "年"
+    body = normalize(f"{p.title} {p.section} {_text(p)}")
+    missing = [x for x in sorted(c.periods) if x not in body]
+    return f"“{missing[0]}”" if missing else ""
+
+
+def name_gap(c: Constraints, p) -> str:
+    body = normalize(f"{p.title} {p.section} {_text(p)}")
+    missing = sorted(c.editions - editions(body))
+    if missing:
+        return "第" + missing[0]
+    absent = [q for q in c.quoted if q not in body]
+    return f"“{absent[0]}”" if absent else ""
+
+
+def gap(c: Constraints, p) -> str:
+    """What the question asks that this passage is not about ('' when it is in scope)."""
+    return place_gap(c, p) or period_gap(c, p) or name_gap(c, p)
+
+
+def has_unit(text: str, unit: str) -> bool:
+    units = _SAME_UNIT.get(unit, re.escape(unit))
+    return re.search(rf"[\d{_CN_NUM}][\d.,，]*\s*(?:多|余|万|亿)*(?:{units})", normalize(text)) is not None
+
+
+def answer_gap(c: Constraints, p, quote: str) -> str:
+    """What a cited passage lacks for the question: scope, the asked quantity, or an actual result."""
+    found = gap(c, p)
+    if found:
+        return found
+    if c.unit and not has_unit(_text(p), c.unit):
+        return f"以“{c.unit}”计的数字"
+    if c.actual and is_plan(quote, p, c.years):
+        return "实际完成的数字（资料中只有计划或目标）"
+    return ""
+
+
+def is_plan(sentence: str, p, years: set[str]) -> bool:
+    """The cited figure is a plan: said as one, or about a year its document had not yet finished."""
+    base = doc_year(p.title)
+    if base and years and all(int(y) >= base for y in years):
+        return True
+    return bool(_PLAN.search(normalize(sentence)))
+
+
+def describe(missing: str, traditional: bool = False) -> str:
+    """The refusal, with what the passages lack when that is known."""
+    from .cleaning import to_traditional
+
+    text = f"资料中没有相关信息。检索到的资料没有讲到问题中的{missing}。" if missing else "资料中没有相关信息。"
+    return to_traditional(text) if traditional else text
