@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from . import __version__
 from .errors import InputError, RagError
 from .pipeline import history_pairs, message_text
+from .rendering import paged_citations
 from .service import ChatService
 
 MODELS = {"rag": "llm", "rag-fast": "llm_fast"}
@@ -46,7 +47,7 @@ def completion(answer, model: str, call_id: str) -> dict:
     return {**_envelope("chat.completion", model, call_id),
             "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.text}, "finish_reason": "stop"}],
             "usage": {**usage, "total_tokens": sum(usage.values())},
-            "citations": answer.citations, "refused": answer.refused,
+            "citations": paged_citations(answer), "refused": answer.refused,
             "standalone_question": answer.standalone_question, "warnings": answer.warnings, "retrieval": answer.retrieval}
 
 
@@ -63,7 +64,7 @@ def chunks(events, model: str, call_id: str):
                 yield sse({**head, "choices": [{"index": 0, "delta": {"content": event.data}, "finish_reason": None}]})
             elif event.kind == "answer":
                 a = event.data
-                yield sse({**head, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}], "citations": a.citations,
+                yield sse({**head, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}], "citations": paged_citations(a),
                            "refused": a.refused, "text": a.text, "warnings": a.warnings, "retrieval": a.retrieval})
     except RagError as exc:
         yield sse({"error": {"message": str(exc), "type": type(exc).__name__}})

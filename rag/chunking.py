@@ -137,7 +137,8 @@ def raw_lines(text: str) -> list[tuple[int, str]]:
 def pages_of(doc: Document, first: int, last: int) -> tuple[int | None, int | None]:
     if not doc.line_pages:
         return None, None
-    return doc.line_pages[first - 1][0], doc.line_pages[last - 1][1]
+    last_known = len(doc.line_pages)
+    return doc.line_pages[min(first, last_known) - 1][0], doc.line_pages[min(last, last_known) - 1][1]
 
 
 def chunk_document(doc: Document, size: int, overlap: int, clean: bool = True) -> list[Chunk]:

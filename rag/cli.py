@@ -69,7 +69,9 @@ def cmd_ask(args) -> int:
     pipeline = Pipeline.from_settings(_settings(args))
     if args.json:
         answer = pipeline.answer(args.question)
-        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
+        from .rendering import paged_citations
+
+        print(json.dumps({**answer.to_dict(), "citations": paged_citations(answer)}, ensure_ascii=False, indent=1))
         return 0
     answer = None
     for event in pipeline.stream(args.question):

@@ -103,11 +103,15 @@ def _docx(path: Path) -> Extracted:
     return Extracted(text)
 
 
+# Everything str.splitlines() breaks at: one paragraph must stay one line, in step with its pages.
+_LINE_BREAKS = re.compile(r"\s*[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]+\s*")
+
+
 def _paged(paras, problems, name: str, ocr_pages: int = 0, ocr_seconds: float = 0.0) -> Extracted:
     if not paras:
         reasons = "; ".join(dict.fromkeys(r for _, r in problems)) or "no text on any page"
         raise ValueError(f"no text extracted ({reasons})")
-    return Extracted("\n".join(re.sub(r"\s*\n\s*", " ", p.text) for p in paras), [(p.page_start, p.page_end) for p in paras],
+    return Extracted("\n".join(_LINE_BREAKS.sub(" ", p.text) for p in paras), [(p.page_start, p.page_end) for p in paras],
                      [(f"{name} 第{n}页", r) for n, r in problems], ocr_pages, ocr_seconds)
 
 

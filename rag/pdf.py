@@ -69,7 +69,8 @@ def text_lines(page, skip_areas=()) -> list[Line]:
 
 
 def is_scan(page) -> bool:
-    return len(page.get_text("text").strip()) < MIN_TEXT_CHARS and bool(page.get_images())
+    # Images first: listing them is cheap, and most text pages have none.
+    return bool(page.get_images()) and len(page.get_text("text").strip()) < MIN_TEXT_CHARS
 
 
 def ocr_page(page) -> list[Line]:

@@ -67,6 +67,19 @@ def _where(item: dict, fallback: dict | None = None) -> str:
     return pages_label(get("page_start"), get("page_end")) or _lines(get("start_line"), get("end_line"))
 
 
+def paged_citations(answer) -> list[dict]:
+    """Citations with their pages (from the cited passage when the citation lacks them) and a
+    `where` for people: section · 第N页 for PDFs and scans, section · 第 a–b 行 for text."""
+    by_n = {p["n"]: p for p in answer.passages}
+    out = []
+    for c in answer.citations:
+        p = by_n.get(c["n"], {})
+        pages = {k: c.get(k) if c.get(k) is not None else p.get(k) for k in ("page_start", "page_end")}
+        full = {**c, **pages}
+        out.append({**full, "where": f"{c.get('section') or '—'} · {_where(full, p)}"})
+    return out
+
+
 def _card(n, title, section, where, text, figures, label="", link="") -> str:
     return (f'<div class="src-card" id="src-{n}"><div class="src-head">[{n}] {html.escape(title)}{label}</div>'
             f'<div class="src-where">{html.escape(section or "—")} · {where}{link}</div>'

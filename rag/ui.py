@@ -13,6 +13,7 @@ import gradio as gr
 
 from . import transcript
 from .errors import RagError
+from .loading import SUPPORTED
 from .pageview import for_folder
 from .pipeline import history_pairs, message_text
 from .rendering import CSS, DETAILS_CLASS, HEAD_JS, answer_html, passages_html, plain_text, sources_html
@@ -144,8 +145,8 @@ def _chat_panel(settings, examples: list[str]) -> SimpleNamespace:
 def _documents_panel(ui: SimpleNamespace) -> None:
     ui.table = gr.Dataframe(headers=["文件", "标题", "段落数", "SHA-256"], interactive=False, elem_id="doc-table")
     ui.built = gr.Markdown(elem_id="built-at")
-    ui.upload = gr.File(label="上传文档（.txt .md .html .docx .pdf）", file_count="multiple",
-                        file_types=[".txt", ".md", ".html", ".htm", ".docx", ".pdf"], elem_id="upload")
+    ui.upload = gr.File(label="上传文档（.txt .md .html .docx .pdf，扫描件 .png .jpg）", file_count="multiple",
+                        file_types=sorted(SUPPORTED), elem_id="upload")
     with gr.Row():
         ui.add = gr.Button("添加并更新索引", variant="primary", elem_id="add-docs")
         ui.reindex = gr.Button("重新扫描文档文件夹并更新索引", elem_id="reindex")

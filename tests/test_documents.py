@@ -237,3 +237,43 @@ def test_sources_panel_and_export_show_the_page():
     assert "第3–4页" in html and "<a>p3</a>" in html and "第 40" not in html
     assert _lines({**citation, "page_start": 2, "page_end": 2}) == "第2页"
     assert json.dumps(passage)  # pages are plain ints in --json and the API
+
+
+def test_paragraph_breaks_inside_a_line_never_shift_its_pages():
+    from rag.loading import _paged
+    from rag.paging import Para
+
+    got = _paged([Para("甲\u2028乙", 1, 1), Para("丙\x0c丁\r戊", 2, 3)], [], "x.pdf")
+    assert len(got.text.splitlines()) == len(got.line_pages) == 2 and got.line_pages == [(1, 1), (2, 3)]
+
+
+def test_line_joins_keep_numbers_and_latin_words_whole():
+    from rag.paging import glue
+
+    assert glue("增长1", "0.8%") == "增长10.8%" and glue("地区生产", "总值") == "地区生产总值"
+    assert glue("digital", "economy") == "digital economy" and glue("develop-", "ment") == "development"
+
+
+def test_page_check_finds_the_quote_on_the_cited_page_only(pdf_folder):
+    from rag.pagecheck import check_rows
+
+    pages = _page_texts(pdf_folder / "report.pdf")
+    quote = "全年实现地区生产总值7791亿元,增长7.8%、居全省第2位。"
+    right = next(n for n, text in enumerate(pages, 1) if normalize("全年实现地区生产总值7791亿元") in text)
+    rows = [{"id": "q", "passages": [{"n": 1, "page_start": right, "page_end": right}, {"n": 2, "page_start": right + 1}],
+             "citations": [{"n": 1, "doc_id": "report.pdf", "quote": quote}, {"n": 2, "doc_id": "report.pdf", "quote": quote},
+                           {"n": 3, "doc_id": "notes.txt", "quote": quote}]}]
+    result = check_rows(rows, pdf_folder)
+    assert result["citations_checked"] == 2 and result["page_right"] == 1 and result["page_misses"][0]["pages"][0] == right + 1
+
+
+def test_json_and_api_citations_carry_pages_and_a_where():
+    from types import SimpleNamespace
+
+    from rag.rendering import paged_citations
+
+    passages = [{"n": 1, "page_start": 3, "page_end": 4}, {"n": 2, "page_start": None, "page_end": None}]
+    citations = [{"n": 1, "section": "一、", "start_line": 5, "end_line": 9}, {"n": 2, "section": "", "start_line": 7, "end_line": 7}]
+    got = paged_citations(SimpleNamespace(citations=citations, passages=passages))
+    assert got[0]["page_start"] == 3 and got[0]["where"] == "一、 · 第3–4页"
+    assert got[1]["page_start"] is None and got[1]["where"] == "— · 第 7 行"
