@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
-from . import citing, explaining, prompting, scope
+from . import citing, explaining, followups, premise, prompting, scope
 from .cleaning import is_traditional
 from .errors import InputError
 from .parts import subqueries
@@ -105,7 +105,9 @@ class Pipeline:
             return question
         text = "".join(self.generator.stream(prompting.rewrite_messages(question, history), max_tokens=60)).strip()
         text = text.splitlines()[0].strip() if text else ""
-        return text if 4 <= len(text) <= 200 else f"{history[-1][0]} {question}"
+        if not 4 <= len(text) <= 200:
+            return followups.from_context(question, history[-1][0])
+        return followups.guard(text, question, history)
 
     def stream(self, question: str, history: list | None = None, *, k: int | None = None) -> Iterator[Event]:
         s, started = self.settings, time.perf_counter()
@@ -120,6 +122,8 @@ class Pipeline:
             yield from self._refuse(question, question, [], traditional, notes, 0.0, started, "instruction", prompting.NOT_A_QUESTION)
             return
         standalone = self.standalone(asked, history)
+        claim = premise.find(standalone)
+        standalone = claim.question if claim else standalone
         yield Event("standalone", standalone)
         parts = self.retrieve(standalone, k or s.top_k, traditional)
         passages = [p for _, group in parts for p in group]
@@ -137,6 +141,10 @@ class Pipeline:
                 yield Event("token", "\n")
             answers.append((yield from self._answer_part(query, group, traditional, clock)))
         checked = citing.combine(answers)
+        verdict = premise.verdict(claim, checked.text, traditional) if claim and not checked.refused else ""
+        if verdict:
+            checked.text += "\n" + verdict
+            yield Event("token", "\n" + verdict)
         cause = checked.cause if checked.refused else None
         retrieval = self.explain(standalone, parts, checked.citations, checked.refused, cause)
         first = clock["first"] or time.perf_counter()

@@ -156,10 +156,18 @@ def has_unit(text: str, unit: str) -> bool:
 
 
 def answer_gap(c: Constraints, p, quote: str) -> str:
-    """What a cited passage lacks for the question: scope, the asked quantity, or an actual result."""
+    """What a cited passage lacks for the question: scope, the asked quantity, or an actual result.
+
+    A place that is not the document's own must be named in the very sentence cited: a report that
+    mentions 杭州 once is not thereby about 杭州's figures.
+    """
     found = gap(c, p)
     if found:
         return found
+    own = _doc_place(getattr(p, "place", "") or "")
+    foreign = [x for x in c.places if not (own and own.code == x.code)]
+    if quote and any(x.name not in normalize(quote) and x.short not in normalize(quote) for x in foreign):
+        return next(x.name for x in foreign if x.name not in normalize(quote) and x.short not in normalize(quote))
     if c.unit and not has_unit(_text(p), c.unit):
         return f"以“{c.unit}”计的数字"
     if c.actual and is_plan(quote, p, c.years):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from rag import store
@@ -14,12 +16,12 @@ from rag.retrieval import Retriever
 
 
 def _echo_first_figure(messages):
-    """Answers with the first passage's first clause, citing [1]: enough to exercise citing."""
+    """Answers with the first passage's first clause, citing it: enough to exercise citing."""
     user = messages[-1]["content"]
     if "追问" in user:
         return "越城区2021年5G基站的建设计划是什么？"
-    first = user.split("[1]", 1)[1].split("\n", 1)[1].split("。")[0]
-    return f"{first}[1]。"
+    n, text = re.search(r"\[(\d+)\]《[^\n]*\n([^\n]*)", user).groups()
+    return f"{text.split('。')[0]}[{n}]。"
 
 
 @pytest.fixture
@@ -80,3 +82,16 @@ def test_traditional_question_gets_traditional_passages(pipeline):
     pipeline.answer("越城區2021年計劃新建多少個5G基站？")
     prompt = pipeline.generator.calls[-1][-1]["content"]
     assert "繁体" in prompt and "計劃" in prompt or "規劃" in prompt
+
+
+def test_a_place_outside_the_documents_is_refused_without_asking_the_model(hash_index):
+    data = store.load(hash_index.index_dir, "hash-bigram@256")
+    gen = FakeGenerator(_echo_first_figure)
+    answer = Pipeline(hash_index, Retriever(data, HashEmbedder(256)), gen).answer("温州市2024年地区生产总值的增长目标是多少？")
+    assert answer.refused and "温州市" in answer.text and gen.calls == []
+
+
+def test_a_comparison_is_answered_part_by_part(pipeline):
+    answer = pipeline.answer("越城区和南湖区2021年的一般公共预算收入增长目标分别是多少？")
+    asked = [m[-1]["content"].rsplit("问题：", 1)[1] for m in pipeline.generator.calls]
+    assert [q[:3] for q in asked] == ["越城区", "南湖区"] and len(answer.text.split("\n")) == 2

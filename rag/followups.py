@@ -1,0 +1,60 @@
+"""Follow-ups: the model's rewrite of "那…呢？" is kept only if it stays within the conversation.
+
+The small model sometimes adds a parent place nobody mentioned ("宁波市南湖区") or returns the
+previous question unchanged. A rewrite may only name places the conversation named (a parent
+it invented is dropped) and must keep what the follow-up asks about; otherwise the follow-up is
+completed from the last question's place and period instead.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .places import gazetteer
+from .tokens import tokenize
+
+_LEAD = re.compile(r"^(那么|那|还有|另外|而|再问一下|再问)[，,、]?")
+_TAIL = re.compile(r"(呢|吗)?[？?。]*$")
+_CONTEXT = re.compile(r"(?:19|20)\d{2}年|[十][一二三四五六七八九]五(?:期间|时期|末)?|“[^”]{1,10}”")
+_ASKS = re.compile(r"多少|几|什么|哪|谁|怎样|如何|是否")
+_FILLER = {"多少", "什么", "哪些", "目标", "计划", "今年", "去年", "这个", "那个", "情况", "如何", "怎么样"}
+
+
+def core(question: str) -> str:
+    return _TAIL.sub("", _LEAD.sub("", question.strip()))
+
+
+def _terms(text: str) -> set[str]:
+    return {t for t in tokenize(text) if len(t) >= 2 and t not in _FILLER and not t.isdigit()}
+
+
+def drop_invented_places(rewrite: str, conversation: str) -> str | None:
+    """The rewrite without places the conversation never named; None when such a place is all it is about."""
+    g = gazetteer()
+    named = {p.code for p in g.find(conversation)}
+    for name in dict.fromkeys(g.mentions(rewrite)):
+        if {p.code for p in g.by_name[name]} & named:
+            continue
+        after = rewrite.split(name, 1)[1]
+        if not g.mentions(after[:6]):
+            return None  # not a parent prefix: the rewrite is about a place nobody asked about
+        rewrite = rewrite.replace(name, "", 1)
+    return rewrite
+
+
+def from_context(question: str, last_question: str) -> str:
+    """The follow-up completed with the last question's place and period."""
+    places = "".join(dict.fromkeys(gazetteer().mentions(last_question)))
+    period = "".join(m for m in dict.fromkeys(_CONTEXT.findall(last_question)) if m not in question)
+    asked = core(question)
+    return f"{places}{period}{asked}" + ("？" if _ASKS.search(asked) else "是多少？")
+
+
+def guard(rewrite: str, question: str, history: list[tuple[str, str]]) -> str:
+    """The rewrite if it keeps to the conversation and to what the follow-up asks; else a completion."""
+    conversation = question + " " + " ".join(q + " " + a for q, a in history)
+    kept = drop_invented_places(rewrite, conversation)
+    wanted = _terms(core(question))
+    if kept and (not wanted or wanted & _terms(kept)):
+        return kept
+    return from_context(question, history[-1][0])
