@@ -86,3 +86,31 @@ def subqueries(question: str) -> list[str]:
         if parts:
             return [_single(p) for p in parts]
     return [question]
+
+
+_FIGURE = re.compile(r"(?<![A-Za-z\d.])(\d+(?:\.\d+)?)\s*(%|[万亿]*(?:元|人次|人|个|家|件|吨|亩|台|辆|所|座|场|项|次|处|公里|平方米|平方公里|微克|天|岁|倍))")
+
+
+def _label(query: str) -> str:
+    names = gazetteer().mentions(query)
+    years = _YEAR.findall(query)
+    return (names[0] if names else "") + (f"{years[0]}年" if years else "") or query[:8]
+
+
+def compare(question: str, queries: list[str], texts: list[str]) -> str:
+    """For "哪个更高/相比如何" over two parts: the comparison computed from the two cited figures.
+
+    Only when each part's answer holds a figure in the same unit; the model is never asked to do arithmetic.
+    """
+    if len(queries) != 2 or not COMPARE.search(question):
+        return ""
+    found = [_FIGURE.search(re.sub(r"\[\d+\]", "", t)) for t in texts]
+    if not all(found) or found[0].group(2) != found[1].group(2):
+        return ""
+    (a, unit), (b, _) = (m.groups() for m in found)
+    x, y = float(a), float(b)
+    if x == y:
+        return f"比较：{_label(queries[0])}与{_label(queries[1])}相同，均为{a}{unit}。"
+    hi, lo = (0, 1) if x > y else (1, 0)
+    diff = f"{abs(x - y):.2f}".rstrip("0").rstrip(".") + ("个百分点" if unit == "%" else unit)
+    return f"比较：{_label(queries[hi])}（{found[hi].group(0)}）高于{_label(queries[lo])}（{found[lo].group(0)}），相差{diff}。"

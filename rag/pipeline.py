@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from . import citing, explaining, followups, premise, prompting, scope
 from .cleaning import is_traditional
 from .errors import InputError
-from .parts import subqueries
+from .parts import compare, subqueries
 from .retrieval import Retriever
 
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
@@ -141,6 +141,10 @@ class Pipeline:
                 yield Event("token", "\n")
             answers.append((yield from self._answer_part(query, group, traditional, clock)))
         checked = citing.combine(answers)
+        comparison = "" if any(a.refused for a in answers) else compare(standalone, [q for q, _ in parts], [a.text for a in answers])
+        if comparison:
+            checked.text += "\n" + comparison
+            yield Event("token", "\n" + comparison)
         verdict = premise.verdict(claim, checked.text, traditional) if claim and not checked.refused else ""
         if verdict:
             checked.text += "\n" + verdict

@@ -28,6 +28,11 @@ _RELATIVE = (("去年", -1), ("上年", -1), ("上一年", -1), ("过去一年",
 _CN_NUM = "零一二三四五六七八九十百千万两"
 _UNIT_WORDS = "名|位|人次|人|个|家|所|座|场次|场|件|项|次|台|辆|套|条|处|亩|吨|元|天|年|岁|篇|部|本|张|户|栋|公里|千米|米|平方米|小时|分钟|倍"
 _ASKED_UNIT = re.compile(rf"(?:多少|几)(?:万|亿|万亿)?({_UNIT_WORDS})")
+# Model and product codes ("X3", "11号", "B轮", "PM2.5"): a passage about X2 does not answer a question about X3.
+_CODE = re.compile(r"(?<![A-Za-z\d])(?:[A-Za-z]+\d+[A-Za-z\d.]*|\d+[A-Za-z]+[A-Za-z\d]*|[A-Za-z](?=轮|类|级|股)|\d+(?=号|型|代|款))")
+# A question about an amount of money needs a money figure, unless it asks for a share or a rate.
+_MONEY = re.compile(r"多少钱|(金额|投资|资金|奖金|奖励|经费|费用|价格|售价|票价|融资|成本)(总额|额)?(是|为|有|达到)?多少")
+_RATIO = re.compile(r"比重|占比|比例|率|增长|增速|百分")
 _SAME_UNIT = {"名": "名|人(?!次)|位", "位": "名|人(?!次)|位", "人": "名|人(?!次)|位"}
 
 
@@ -67,18 +72,17 @@ class Constraints:
     quoted: list[str] = field(default_factory=list)
     actual: bool = False
     unit: str = ""
-
-    def __bool__(self) -> bool:
-        return bool(self.places or self.years or self.periods or self.editions or self.quoted or self.unit)
+    codes: set[str] = field(default_factory=set)
 
 
 def constraints(question: str) -> Constraints:
     text = normalize(question)
     unit = _ASKED_UNIT.search(text)
+    money = "元" if _MONEY.search(text) and not _RATIO.search(text) else ""
     return Constraints(places=most_specific(gazetteer().find(text)), years=set(_YEAR.findall(text)),
                        periods=set(_PERIOD.findall(text)), editions=editions(text),
                        quoted=[normalize(q) for q in _QUOTED.findall(question)], actual=bool(_ACTUAL.search(text)),
-                       unit=unit.group(1) if unit else "")
+                       unit=unit.group(1) if unit else money, codes={c.upper() for c in _CODE.findall(text)})
 
 
 @lru_cache(maxsize=256)
@@ -141,6 +145,9 @@ def name_gap(c: Constraints, p) -> str:
     missing = sorted(c.editions - editions(body))
     if missing:
         return "第" + missing[0]
+    codes = sorted(c.codes - {x.upper() for x in _CODE.findall(body)})
+    if codes:
+        return codes[0]
     absent = [q for q in c.quoted if q not in body]
     return f"“{absent[0]}”" if absent else ""
 

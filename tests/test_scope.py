@@ -8,7 +8,7 @@ import pytest
 
 from rag import followups, premise, scope
 from rag.citing import check
-from rag.parts import subqueries
+from rag.parts import compare, subqueries
 from rag.places import gazetteer, most_specific
 from rag.prompting import Passage, strip_instructions
 
@@ -113,3 +113,19 @@ def test_instructions_to_the_assistant_are_removed(question):
 ])
 def test_ordinary_words_are_not_instructions(question):
     assert strip_instructions(question) == (question, [])
+
+
+def test_model_codes_and_money_are_constraints():
+    x3 = scope.constraints("灵犀X3手环的续航是多少天？")
+    assert scope.gap(x3, _p("灵犀X2手环典型续航18天。")) == "X3" and scope.gap(x3, _p("灵犀X3续航21天。")) == ""
+    money = scope.constraints("改造的61个老旧小区总投资是多少？")
+    assert scope.answer_gap(money, _p("改造老旧小区61个。"), "") and not scope.answer_gap(money, _p("总投资3.2亿元。"), "")
+    assert scope.constraints("研发经费占GDP比重是多少？").unit == ""  # a share, not an amount
+
+
+def test_comparison_is_computed_from_the_two_cited_figures():
+    queries = ["越城区2021年收入增长目标是多少？", "南湖区2021年收入增长目标是多少？"]
+    out = compare("越城区和南湖区2021年收入增长目标哪个更高？", queries, ["预期增长8%[1]", "增长10%以上[3]"])
+    assert out == "比较：南湖区2021年（10%）高于越城区2021年（8%），相差2个百分点。"
+    assert compare("哪个更高？", queries, ["8%[1]", "400台[2]"]) == ""  # different units are not compared
+    assert compare("分别是多少？", queries, ["8%[1]", "10%[2]"]) == ""  # nothing asked to compare
