@@ -135,9 +135,12 @@ def period_gap(c: Constraints, p) -> str:
         fallback = {str(base - 1), str(base)} if base else c.years
         if not c.years & (years or fallback):
             return "、".join(sorted(c.years)) + "年"
-    body = normalize(f"{p.title} {p.section} {_text(p)}")
-    missing = [x for x in sorted(c.periods) if x not in body]
-    return f"“{missing[0]}”" if missing else ""
+    # A five-year period is often named once at the top of a chapter, not in every chunk: only a
+    # passage that names another period (and not the asked one) is out of scope.
+    named = set(_PERIOD.findall(normalize(f"{p.title} {p.section} {_text(p)}")))
+    if c.periods and named and not c.periods & named:
+        return f"“{sorted(c.periods)[0]}”"
+    return ""
 
 
 def name_gap(c: Constraints, p) -> str:
