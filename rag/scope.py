@@ -81,7 +81,7 @@ def constraints(question: str) -> Constraints:
     money = "元" if _MONEY.search(text) and not _RATIO.search(text) else ""
     return Constraints(places=most_specific(gazetteer().find(text)), years=set(_YEAR.findall(text)),
                        periods=set(_PERIOD.findall(text)), editions=editions(text),
-                       quoted=[normalize(q) for q in _QUOTED.findall(question)], actual=bool(_ACTUAL.search(text)),
+                       quoted=[normalize(q) for q in _QUOTED.findall(question) if not _PERIOD.fullmatch(q)], actual=bool(_ACTUAL.search(text)),
                        unit=unit.group(1) if unit else money, codes={c.upper() for c in _CODE.findall(text)})
 
 
