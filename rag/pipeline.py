@@ -115,8 +115,9 @@ class Pipeline:
         asked, removed = prompting.strip_instructions(question)
         if removed:
             notes.append("已忽略问题中的指令性文字 / ignored instructions in the question: " + " ".join(removed)[:120])
+        directive, asked = prompting.split_directive(asked)
         history = [tuple(h) for h in (history or []) if h and h[0] and h[1]]
-        traditional = is_traditional(question)
+        traditional = is_traditional(question) or "繁体" in directive
         yield Event("status", "检索中…")
         if not asked:
             yield from self._refuse(question, question, [], traditional, notes, 0.0, started, "instruction", prompting.NOT_A_QUESTION)
@@ -134,7 +135,9 @@ class Pipeline:
             yield from self._refuse(question, standalone, parts, traditional, notes, retrieve_ms, started, cause)
             return
         yield Event("status", "生成中…")
-        clock = {"first": None, "usage": {"prompt_tokens": 0, "completion_tokens": 0}}
+        # A unit the rewrite carried over from the previous question is not one the user asked for.
+        clock = {"first": None, "usage": {"prompt_tokens": 0, "completion_tokens": 0}, "directive": directive,
+                 "own_unit": standalone == asked or bool(scope.constraints(asked).unit)}
         answers = []
         for n, (query, group) in enumerate(parts):
             if n:
@@ -165,13 +168,14 @@ class Pipeline:
         When none is, the part is refused without asking the model, and the refusal says what is missing.
         """
         wanted = scope.constraints(query)
+        wanted.unit = wanted.unit if clock["own_unit"] else ""
         usable = [p for p in group if not scope.gap(wanted, p)]
         if not usable:
             text = scope.describe(scope.gap(wanted, group[0]) if group else "", traditional)
             yield Event("token", text)
             return citing.Checked(text=text, refused=True, cause="scope")
         pieces = []
-        for piece in self.generator.stream(prompting.messages(query, usable, traditional), max_tokens=self.settings.max_answer_tokens):
+        for piece in self.generator.stream(prompting.messages(clock["directive"] + query, usable, traditional), max_tokens=self.settings.max_answer_tokens):
             clock["first"] = clock["first"] or time.perf_counter()
             pieces.append(piece)
             yield Event("token", piece)

@@ -61,6 +61,20 @@ def strip_instructions(question: str) -> tuple[str, list[str]]:
     return "".join(kept).strip(), removed
 
 
+# "请用JSON格式回答（字段：…）：<question>": how to answer, then what is asked. Only what is asked is
+# searched for and checked against the passages; the model still sees the whole request.
+_DIRECTIVE = re.compile(r"^(.{2,60}[：:])(?=[^：:]{4,}$)")
+_DIRECTIVE_WORD = re.compile(r"回答|作答|答复|回复|格式|说明|列出|复述|概括|总结")
+
+
+def split_directive(question: str) -> tuple[str, str]:
+    """(how to answer, what is asked); the directive is '' when the question has none."""
+    m = _DIRECTIVE.match(question)
+    if not m or not _DIRECTIVE_WORD.search(m.group(1)):
+        return "", question
+    return m.group(1), question[m.end():].strip()
+
+
 _SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
 _NUMBER = re.compile(r"\d")
 _ASKS_NUMBER = re.compile(r"多少|几|比重|增长|增速|目标|率|规模|总量|倍")

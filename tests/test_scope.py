@@ -10,7 +10,7 @@ from rag import followups, premise, scope
 from rag.citing import check
 from rag.parts import compare, subqueries
 from rag.places import gazetteer, most_specific
-from rag.prompting import Passage, strip_instructions
+from rag.prompting import Passage, split_directive, strip_instructions
 
 
 def _p(text, title="某区2021年政府工作报告", place="", section="", n=1):
@@ -131,3 +131,13 @@ def test_comparison_is_computed_from_the_two_cited_figures():
     assert out == "比较：南湖区2021年（10%）高于越城区2021年（8%），相差2个百分点。"
     assert compare("哪个更高？", queries, ["8%[1]", "400台[2]"]) == ""  # different units are not compared
     assert compare("分别是多少？", queries, ["8%[1]", "10%[2]"]) == ""  # nothing asked to compare
+
+
+@pytest.mark.parametrize("question, directive", [
+    ("请用JSON格式回答（字段：year、value）：南湖区2020年新增专利多少件？", "请用JSON格式回答（字段：year、value）："),
+    ("请以“根据资料”开头，用一句话回答：2023年承办了多少场赛事？", "请以“根据资料”开头，用一句话回答："),
+    ("越城区“十四五”规划目标：GDP年均增长多少？", ""),
+])
+def test_how_to_answer_is_split_from_what_is_asked(question, directive):
+    found, asked = split_directive(question)
+    assert found == directive and directive + asked == question
