@@ -33,6 +33,11 @@ _CODE = re.compile(r"(?<![A-Za-z\d])(?:[A-Za-z]+\d+[A-Za-z\d.]*|\d+[A-Za-z]+[A-Z
 # A question about an amount of money needs a money figure, unless it asks for a share or a rate.
 _MONEY = re.compile(r"多少钱|(金额|投资|资金|奖金|奖励|经费|费用|价格|售价|票价|融资|成本)(总额|额)?(是|为|有|达到)?多少")
 _RATIO = re.compile(r"比重|占比|比例|率|增长|增速|百分")
+# Members of a set that exclude each other: a sentence about the men's winner does not answer a
+# question about the women's, nor exports one about imports.
+_CONTRASTS = (("男子", "女子"), ("冠军", "亚军", "季军"), ("金牌", "银牌", "铜牌"), ("一等奖", "二等奖", "三等奖"),
+              ("上半年", "下半年"), ("一季度", "二季度", "三季度", "四季度"), ("出口", "进口"), ("最高", "最低"),
+              ("本科", "硕士", "博士"), ("初级", "中级", "高级"), ("首发", "替补"), ("正式", "试行"))
 _SAME_UNIT = {"名": "名|人(?!次)|位", "位": "名|人(?!次)|位", "人": "名|人(?!次)|位"}
 
 
@@ -73,6 +78,7 @@ class Constraints:
     actual: bool = False
     unit: str = ""
     codes: set[str] = field(default_factory=set)
+    question: str = ""
 
 
 def constraints(question: str) -> Constraints:
@@ -82,7 +88,7 @@ def constraints(question: str) -> Constraints:
     return Constraints(places=most_specific(gazetteer().find(text)), years=set(_YEAR.findall(text)),
                        periods=set(_PERIOD.findall(text)), editions=editions(text),
                        quoted=[normalize(q) for q in _QUOTED.findall(question) if not _PERIOD.fullmatch(q)], actual=bool(_ACTUAL.search(text)),
-                       unit=unit.group(1) if unit else money, codes={c.upper() for c in _CODE.findall(text)})
+                       unit=unit.group(1) if unit else money, codes={c.upper() for c in _CODE.findall(text)}, question=text)
 
 
 @lru_cache(maxsize=256)
@@ -160,6 +166,16 @@ def gap(c: Constraints, p) -> str:
     return place_gap(c, p) or period_gap(c, p) or name_gap(c, p)
 
 
+def contrast_gap(question: str, text: str) -> str:
+    """An asked member of a contrast set that `text` does not name while naming another member."""
+    q, body = normalize(question), normalize(text)
+    for group in _CONTRASTS:
+        asked = [m for m in group if m in q]
+        if asked and not any(m in body for m in asked) and any(m in body for m in group):
+            return asked[0]
+    return ""
+
+
 def has_unit(text: str, unit: str) -> bool:
     units = _SAME_UNIT.get(unit, re.escape(unit))
     return re.search(rf"[\d{_CN_NUM}][\d.,，]*\s*(?:多|余|万|亿)*(?:{units})", normalize(text)) is not None
@@ -178,6 +194,8 @@ def answer_gap(c: Constraints, p, quote: str) -> str:
     foreign = [x for x in c.places if not (own and own.code == x.code)]
     if quote and any(x.name not in normalize(quote) and x.short not in normalize(quote) for x in foreign):
         return next(x.name for x in foreign if x.name not in normalize(quote) and x.short not in normalize(quote))
+    if c.question and quote and contrast_gap(c.question, quote):
+        return contrast_gap(c.question, quote)
     if c.unit and not has_unit(_text(p), c.unit):
         return f"以“{c.unit}”计的数字"
     if c.actual and is_plan(quote, p, c.years):

@@ -141,3 +141,11 @@ def test_comparison_is_computed_from_the_two_cited_figures():
 def test_how_to_answer_is_split_from_what_is_asked(question, directive):
     found, asked = split_directive(question)
     assert found == directive and directive + asked == question
+
+
+def test_a_sentence_about_another_member_of_a_contrast_set_does_not_answer():
+    women = scope.constraints("第六届马拉松女子全程冠军是谁？")
+    assert scope.answer_gap(women, _p("第六届男子全程冠军为李振洋。"), "第六届男子全程冠军为李振洋。") == "女子"
+    assert scope.answer_gap(women, _p("第六届女子全程冠军为王丽。"), "第六届女子全程冠军为王丽。") == ""
+    exports = scope.constraints("2023年出口总额增长多少？")
+    assert scope.answer_gap(exports, _p("进口总额增长3%。", title="2024年报告"), "进口总额增长3%。") == "出口"
