@@ -171,7 +171,7 @@ class Pipeline:
         wanted.unit = wanted.unit if clock["own_unit"] else ""
         usable = [p for p in group if not scope.gap(wanted, p)]
         if not usable:
-            text = scope.describe(scope.gap(wanted, group[0]) if group else "", traditional)
+            text = scope.describe(scope.reason(wanted, group), traditional)
             yield Event("token", text)
             return citing.Checked(text=text, refused=True, cause="scope")
         pieces = []

@@ -176,6 +176,12 @@ def contrast_gap(question: str, text: str) -> str:
     return ""
 
 
+def reason(c: Constraints, passages: list) -> str:
+    """What the passages miss, taken from one about the asked place when there is one (its gap is the telling one)."""
+    about_place = [gap(c, p) for p in passages if not place_gap(c, p)]
+    return (about_place or [gap(c, p) for p in passages] or [""])[0]
+
+
 def has_unit(text: str, unit: str) -> bool:
     units = _SAME_UNIT.get(unit, re.escape(unit))
     return re.search(rf"[\d{_CN_NUM}][\d.,，]*\s*(?:多|余|万|亿)*(?:{units})", normalize(text)) is not None

@@ -149,3 +149,10 @@ def test_a_sentence_about_another_member_of_a_contrast_set_does_not_answer():
     assert scope.answer_gap(women, _p("第六届女子全程冠军为王丽。"), "第六届女子全程冠军为王丽。") == ""
     exports = scope.constraints("2023年出口总额增长多少？")
     assert scope.answer_gap(exports, _p("进口总额增长3%。", title="2024年报告"), "进口总额增长3%。") == "出口"
+
+
+def test_the_refusal_names_what_the_passages_about_the_place_lack():
+    wanted = scope.constraints("绍兴市2022年新增城镇就业多少人？")
+    district = _p("新增就业1万人。", title="越城区2021年计划", place="绍兴市越城区")
+    city = _p("2023年新增城镇就业9.67万人。", title="绍兴市2024年政府工作报告", place="绍兴市")
+    assert scope.reason(wanted, [district, city]) == "2022年"
