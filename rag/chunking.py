@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 
 from .cleaning import clean_lines, to_simplified
 from .loading import Document
-from .tables import runs, split_rows
+from .tables import TABLE_CHUNK_CHARS, runs, split_rows
 
 _L1 = re.compile(r"^[一二三四五六七八九十]{1,3}、")
 _L2 = re.compile(r"^[（(][一二三四五六七八九十]{1,3}[)）]")
@@ -113,7 +113,7 @@ def split_section(body: list[tuple[int, str]], splitter) -> list[tuple[str, int,
     """(text, start_line, end_line) for each piece of one section; tables are cut by rows."""
     pieces = []
     for table, lines in runs(body):
-        pieces += split_rows(lines, splitter._chunk_size) if table else split_prose(lines, splitter)
+        pieces += split_rows(lines, min(splitter._chunk_size, TABLE_CHUNK_CHARS)) if table else split_prose(lines, splitter)
     return pieces
 
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from . import store
 from .chunking import SEPARATORS, Chunk, chunk_document
+from .tables import TABLE_CHUNK_CHARS
 from .cleaning import find_date
 from .errors import IndexError_
 from .loading import load_folder
@@ -58,7 +59,8 @@ def nothing_indexable(folder, skipped) -> str:
 def chunker_settings(settings) -> dict:
     return {"size": settings.chunk_size, "overlap": settings.chunk_overlap, "clean": settings.clean_text, "splitter": "RecursiveCharacterTextSplitter",
             "separators": SEPARATORS, "embed_text": "place+title / section / search_text",
-            "reader": "pymupdf paragraphs+pages, tables by rows", "ocr": settings.ocr}
+            "reader": "pymupdf paragraphs+pages, tables by rows",
+            "table_chunk_chars": TABLE_CHUNK_CHARS, "ocr": settings.ocr}
 
 
 def _previous_vectors(index_dir: Path, embedder_id: str) -> dict[str, np.ndarray]:

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 
+# A table chunk fits within the passage budget the model is shown (Settings.passage_chars = 160),
+# so it reaches the model whole, one row a line, instead of being trimmed into a run of cells.
+TABLE_CHUNK_CHARS = 150
 _ROW = re.compile(r"^\|.*\|$")
 _RULE = re.compile(r"^\|(\s*:?-{3,}:?\s*\|)+$")
 

@@ -5,6 +5,7 @@ tests/corpus_pdf.py and cached under ~/.cache/rag/corpora. No timings are assert
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 
 from rag.config import load_settings
 
-from .corpus_pdf import cached_build, write_table_docs
+from .corpus_pdf import TABLE_TITLE, cached_build, write_table_docs
 from .doc_bench import char_accuracy
 
 pytestmark = pytest.mark.model
@@ -76,6 +77,8 @@ def test_a_table_question_is_answered_from_the_table(table_dir, tmp_path, name):
 
     (tmp_path / "docs").mkdir()
     shutil.copy(table_dir / name, tmp_path / "docs")
+    meta = {name: {"title": TABLE_TITLE, "place": "绍兴市", "date": "2024-01-29"}}  # as the seeds have theirs
+    (tmp_path / "docs" / "metadata.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     settings = load_settings(docs_dir=tmp_path / "docs", index_dir=tmp_path / "index")
     build_index(settings)
     answer = Pipeline.from_settings(settings).answer("绍兴市2024年规上工业增加值的预期增长目标是多少？", [])
