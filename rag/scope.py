@@ -152,8 +152,8 @@ def period_gap(c: Constraints, p) -> str:
 def name_gap(c: Constraints, p) -> str:
     body = normalize(f"{p.title} {p.section} {_text(p)}")
     missing = sorted(c.editions - editions(body))
-    if missing:
-        return "第" + missing[0]
+    if missing:  # named as the question wrote it: a refusal must not show a figure the user never typed
+        return next(m.group(0) for m in _ORDINAL.finditer(c.question) if editions(m.group(0)) == {missing[0]})
     codes = sorted(c.codes - {x.upper() for x in _CODE.findall(body)})
     if codes:
         return codes[0]
