@@ -31,7 +31,8 @@ def by_sentence(question: str) -> list[str] | None:
         return None
     # The subject carried over loses the first part's year and modality ("实际…了" is not asked twice).
     subject = re.sub(r"(?:19|20)\d{2}年|多少|是什么|哪些|实际|计划|预期|目标|了|[？?；;]", "", parts[0])
-    return [parts[0]] + [p if gazetteer().mentions(p) else f"{p} {subject}" for p in parts[1:]]
+    subject = re.sub(r"(是|为|的)+$", "", subject)
+    return [parts[0]] + [p if gazetteer().mentions(p) else f"{subject}，{re.sub(r'^(那|又|再|而)', '', p)}" for p in parts[1:]]
 
 
 def by_year_pair(question: str) -> list[str] | None:

@@ -23,6 +23,8 @@ _CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"
 _ORDINAL = re.compile(r"第([零一二三四五六七八九十百两\d]+)(届|次|期|批|代|轮|季|版)|首(届|次|期|批|代|轮|季)")
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,12})[”\"」』]")
 _ACTUAL = re.compile(r"实际|实绩|真正|(完成|实现|达到|增长|新增|引进|建成)了(多少|几)")
+# "实际利用外资…目标" names a metric and asks for its target: not a question about what was achieved.
+_ASKS_PLAN = re.compile(r"目标|计划|预期|力争|要求|规划")
 _PLAN = re.compile(r"目标|计划|力争|预期|争取|确保|预计|拟|规划|将要|要求")
 _RELATIVE = (("去年", -1), ("上年", -1), ("上一年", -1), ("过去一年", -1), ("今年", 0), ("本年", 0), ("明年", 1))
 _CN_NUM = "零一二三四五六七八九十百千万两"
@@ -87,7 +89,7 @@ def constraints(question: str) -> Constraints:
     money = "元" if _MONEY.search(text) and not _RATIO.search(text) else ""
     return Constraints(places=most_specific(gazetteer().find(text)), years=set(_YEAR.findall(text)),
                        periods=set(_PERIOD.findall(text)), editions=editions(text),
-                       quoted=[normalize(q) for q in _QUOTED.findall(question) if not _PERIOD.fullmatch(q)], actual=bool(_ACTUAL.search(text)),
+                       quoted=[normalize(q) for q in _QUOTED.findall(question) if not _PERIOD.fullmatch(q)], actual=bool(_ACTUAL.search(text)) and not _ASKS_PLAN.search(text),
                        unit=unit.group(1) if unit else money, codes={c.upper() for c in _CODE.findall(text)}, question=text)
 
 
