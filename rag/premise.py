@@ -67,6 +67,6 @@ def verdict(premise: Premise, answer_text: str, traditional: bool = False) -> st
         return ""
     agrees = contains_number(normalize(answer_text), premise.number) if premise.number.replace(".", "").isdigit() \
         else premise.number in normalize(answer_text)
-    text = (f"资料与问题中的“{premise.stated}”一致。" if agrees
-            else f"注意：问题中所说的“{premise.stated}”与资料不符，以上是资料中的数字。")
+    text = ("资料与问题中所说的数字一致。" if agrees
+            else "注意：问题中所说的数字与资料不符，以上是资料中的数字。")
     return to_traditional(text) if traditional else text
