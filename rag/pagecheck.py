@@ -18,7 +18,7 @@ import re
 import sys
 from pathlib import Path
 
-from .cleaning import fold_compat, normalize
+from .cleaning import clean_inline, fold_compat, normalize
 
 _PIECE = re.compile(r"[^，。；：、,.;:！？!?（）()“”《》|\s]+")
 
@@ -28,7 +28,9 @@ def page_texts(pdf: Path) -> tuple[str, ...]:
     import pymupdf
 
     with pymupdf.open(str(pdf)) as doc:
-        return tuple(normalize(fold_compat(page.get_text())) for page in doc)
+        # clean_inline drops what the chunks lost too (pinyin glosses such as 区(qū), which a line
+        # break may separate from their character, so lines are joined first).
+        return tuple(normalize(clean_inline(re.sub(r"\s*\n\s*", "", fold_compat(page.get_text())))) for page in doc)
 
 
 def evidence(quote: str) -> str:
@@ -38,8 +40,15 @@ def evidence(quote: str) -> str:
 
 
 def on_page(pdf: Path, start: int, end: int, quote: str) -> bool:
+    """The evidence lies on the cited pages: whole on one of them, or running over a page break
+    (where a footer and a header interrupt it) with its head on one cited page and its tail on the next."""
     texts, needle = page_texts(pdf), evidence(quote)
-    return bool(needle) and any(needle in texts[p - 1] for p in range(start, min(end, len(texts)) + 1))
+    cited = [texts[p - 1] for p in range(start, min(end, len(texts)) + 1)]
+    if not needle:
+        return False
+    if any(needle in t for t in cited):
+        return True
+    return any(needle[:k] in a and needle[k:] in b for a, b in zip(cited, cited[1:]) for k in range(1, len(needle)))
 
 
 def _pages(citation: dict, by_n: dict) -> tuple[int | None, int | None]:

@@ -66,7 +66,7 @@ def ocr_pages(scan: Path, text: Path, limit: int) -> list[tuple[int, float, floa
             lines = ocr_page(scans[n])
             seconds = time.perf_counter() - started
             # The whole page on both sides: running header and page number included.
-            rows.append((n + 1, seconds, char_accuracy("\n".join(l.text for l in lines), truth[n].get_text())))
+            rows.append((n + 1, seconds, char_accuracy("\n".join(l.text for l in lines), truth[n].get_text(sort=True))))
     return rows
 
 
