@@ -29,7 +29,8 @@ _PLAN = re.compile(r"目标|计划|力争|预期|争取|确保|预计|拟|规划
 _RELATIVE = (("去年", -1), ("上年", -1), ("上一年", -1), ("过去一年", -1), ("今年", 0), ("本年", 0), ("明年", 1))
 _CN_NUM = "零一二三四五六七八九十百千万两"
 _UNIT_WORDS = "名|位|人次|人|个|家|所|座|场次|场|件|项|次|台|辆|套|条|处|亩|吨|元|天|年|岁|篇|部|本|张|户|栋|公里|千米|米|平方米|小时|分钟|倍"
-_ASKED_UNIT = re.compile(rf"(?:多少|几)(?:万|亿|万亿)?({_UNIT_WORDS})")
+# "多少家/几个" asks for a count; "哪几家" asks which ones, and names are the answer.
+_ASKED_UNIT = re.compile(rf"(?:多少|(?<!哪)几)(?:万|亿|万亿)?({_UNIT_WORDS})")
 # Model and product codes ("X3", "11号", "B轮", "PM2.5"): a passage about X2 does not answer a question about X3.
 _CODE = re.compile(r"(?<![A-Za-z\d])(?:[A-Za-z]+\d+[A-Za-z\d.]*|\d+[A-Za-z]+[A-Za-z\d]*|[A-Za-z](?=轮|类|级|股)|\d+(?=号|型|代|款))")
 # A question about an amount of money needs a money figure, unless it asks for a share or a rate.

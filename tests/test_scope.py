@@ -156,3 +156,7 @@ def test_the_refusal_names_what_the_passages_about_the_place_lack():
     district = _p("新增就业1万人。", title="越城区2021年计划", place="绍兴市越城区")
     city = _p("2023年新增城镇就业9.67万人。", title="绍兴市2024年政府工作报告", place="绍兴市")
     assert scope.reason(wanted, [district, city]) == "2022年"
+
+
+def test_which_ones_is_not_a_count():
+    assert scope.constraints("两个“2”分别指哪几家机构？").unit == "" and scope.constraints("新增几家机构？").unit == "家"
