@@ -69,12 +69,18 @@ def drop_chrome(pages: list[Page]) -> None:
         page.lines = [l for l in page.lines if not (id(l) in edge and (_key(l.text) in repeated or _PAGE_NO.match(l.text)))]
 
 
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
 def glue(left: str, right: str) -> str:
-    """Join two pieces of one paragraph: Latin words keep a space, numbers and Chinese do not."""
+    """Join two pieces of one paragraph: numbers and Chinese join directly; in English text a line
+    break stood for a space. Chinese typesetting breaks a line anywhere, even inside "GDP", and
+    puts no space there, so in mostly-Chinese text Latin letters join directly too."""
     if left.endswith("-") and left[-2:-1].isalpha() and right[:1].islower():
         return left[:-1] + right
     if re.search(r"[A-Za-z]$", left) and re.match(r"[A-Za-z]", right):
-        return f"{left} {right}"
+        context = left[-40:] + right[:40]
+        return left + right if len(_CJK.findall(context)) * 2 > len(context) else f"{left} {right}"
     return left + right
 
 

@@ -252,6 +252,7 @@ def test_line_joins_keep_numbers_and_latin_words_whole():
 
     assert glue("增长1", "0.8%") == "增长10.8%" and glue("地区生产", "总值") == "地区生产总值"
     assert glue("digital", "economy") == "digital economy" and glue("develop-", "ment") == "development"
+    assert glue("全社会研发经费支出占GD", "P比重3.2%左右") == "全社会研发经费支出占GDP比重3.2%左右"
 
 
 def test_page_check_finds_the_quote_on_the_cited_page_only(pdf_folder):
