@@ -15,6 +15,7 @@ from .tokens import tokenize
 
 _LEAD = re.compile(r"^(那么|那|还有|另外|而|再问一下|再问)[，,、]?")
 _TAIL = re.compile(r"(呢|吗)?[？?。]*$")
+_YEAR = re.compile(r"(?:19|20)\d{2}年")
 _CONTEXT = re.compile(r"(?:19|20)\d{2}年|[十][一二三四五六七八九]五(?:期间|时期|末)?|“[^”]{1,10}”")
 _ASKS = re.compile(r"多少|几|什么|哪|谁|怎样|如何|是否")
 _FILLER = {"多少", "什么", "哪些", "目标", "计划", "今年", "去年", "这个", "那个", "情况", "如何", "怎么样"}
@@ -25,7 +26,15 @@ def core(question: str) -> str:
 
 
 def _terms(text: str) -> set[str]:
+    """What a follow-up asks about, without its period ("2021年定的目标" asks about nothing new)."""
+    text = _CONTEXT.sub("", text)
     return {t for t in tokenize(text) if len(t) >= 2 and t not in _FILLER and not t.isdigit()}
+
+
+def _strip_places(text: str) -> str:
+    for name in gazetteer().mentions(text):
+        text = text.replace(name, " ")
+    return text
 
 
 def drop_invented_places(rewrite: str, conversation: str) -> str | None:
@@ -43,10 +52,14 @@ def drop_invented_places(rewrite: str, conversation: str) -> str | None:
 
 
 def from_context(question: str, last_question: str) -> str:
-    """The follow-up completed with the last question's place and period."""
-    places = "".join(dict.fromkeys(gazetteer().mentions(last_question)))
-    period = "".join(m for m in dict.fromkeys(_CONTEXT.findall(last_question)) if m not in question)
+    """The follow-up completed from the last question: "那2021年呢？" is the last question with its year
+    changed; a follow-up about something new keeps the last question's place and period only."""
     asked = core(question)
+    years = _YEAR.findall(asked)
+    if not _terms(asked) and years and _YEAR.search(last_question):
+        return _YEAR.sub(years[0], last_question, count=1)
+    places = "".join(dict.fromkeys(gazetteer().mentions(last_question)))
+    period = "".join(m for m in dict.fromkeys(_CONTEXT.findall(last_question)) if m not in question and not years)
     return f"{places}{period}{asked}" + ("？" if _ASKS.search(asked) else "是多少？")
 
 
@@ -54,7 +67,9 @@ def guard(rewrite: str, question: str, history: list[tuple[str, str]]) -> str:
     """The rewrite if it keeps to the conversation and to what the follow-up asks; else a completion."""
     conversation = question + " " + " ".join(q + " " + a for q, a in history)
     kept = drop_invented_places(rewrite, conversation)
-    wanted = _terms(core(question))
+    # What must survive the rewrite: the follow-up's own subject, or when it only changes the year or
+    # place, the last question's subject.
+    wanted = _terms(_strip_places(core(question))) or _terms(_strip_places(history[-1][0]))
     if kept and (not wanted or wanted & _terms(kept)):
         return kept
     return from_context(question, history[-1][0])

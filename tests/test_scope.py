@@ -160,3 +160,10 @@ def test_the_refusal_names_what_the_passages_about_the_place_lack():
 
 def test_which_ones_is_not_a_count():
     assert scope.constraints("两个“2”分别指哪几家机构？").unit == "" and scope.constraints("新增几家机构？").unit == "家"
+
+
+def test_a_follow_up_that_only_changes_the_year_keeps_the_last_question():
+    history = [("南湖区2020年空气质量优良率是多少？", "87.2%[1]。")]
+    assert followups.guard("南湖区2020年2021年定的目标是多少？", "那2021年定的目标是多少？", history) == "南湖区2021年空气质量优良率是多少？"
+    assert followups.guard("南湖区2021年空气质量优良率目标是多少？", "那2021年呢？", history) == "南湖区2021年空气质量优良率目标是多少？"
+    assert followups.from_context("那2021年定的目标是多少？", history[0][0]) == "南湖区2021年空气质量优良率是多少？"
