@@ -31,6 +31,7 @@ class Page:
     number: int  # 1-based
     lines: list[Line] = field(default_factory=list)
     tables: list[tuple[float, list[list[str]]]] = field(default_factory=list)  # (top y, rows)
+    height: float = 0.0  # page height in points, when known
 
 
 @dataclass
@@ -41,7 +42,7 @@ class Para:
 
 
 _PAGE_NO = re.compile(r"^[-—–\s·]*(第\s*)?\d{1,4}\s*(页|/\s*\d{1,4}|of\s*\d+)?(\s*页)?[-—–\s·]*$|^[Pp]age\s*\d+")
-_END = re.compile(r"[。！？!?：:；;”」』）)]$")
+_END = re.compile(r"[。！？!?：:；;”」』）).]$")
 _EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be running chrome
 
 
@@ -66,7 +67,9 @@ def drop_chrome(pages: list[Page]) -> None:
     repeated = running_keys(pages)
     for page in pages:
         edge = {id(l) for l in _edges(page)}
-        page.lines = [l for l in page.lines if not (id(l) in edge and (_key(l.text) in repeated or _PAGE_NO.match(l.text)))]
+        # A page of one or two lines holds no running header beside its text: its lines are the text.
+        rule = repeated if len(page.lines) >= 3 else set()
+        page.lines = [l for l in page.lines if not (id(l) in edge and (_key(l.text) in rule or _PAGE_NO.match(l.text)))]
 
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -85,15 +88,19 @@ def glue(left: str, right: str) -> str:
 
 
 class _Joiner:
-    def __init__(self):
+    def __init__(self, pages: list[Page]):
         self.paras: list[Para] = []
         self.prev: Line | None = None
-        self.right = self.left = 0.0
+        # Margins of the whole document: a page with one short line must not set its own.
+        lines = [l for p in pages for l in p.lines if l.text.strip()]
+        self.right = max((l.x1 for l in lines), default=0.0)
+        self.left = min((l.x0 for l in lines), default=0.0)
+        self.bottom = max((l.y1 for l in lines), default=0.0)
+        self.height = self.prev_height = 0.0
 
     def page(self, page: Page) -> None:
         body = [l for l in page.lines if l.text.strip()]
-        if body:
-            self.right, self.left = max(l.x1 for l in body), min(l.x0 for l in body)
+        self.height = page.height
         items = [(l.y0, 0, l) for l in body] + [(y, 1, rows) for y, rows in page.tables]
         for _, kind, item in sorted(items, key=lambda t: (t[0], t[1])):
             if kind:
@@ -108,7 +115,10 @@ class _Joiner:
         short = prev.x1 < self.right - 2.5 * prev.size  # OCR boxes stop up to ≈ 2 characters short of the margin
         indented = line.x0 > self.left + 1.2 * line.size
         gap = same_page and line.y0 - prev.y1 > 0.8 * max(line.size, prev.size)
-        return short or indented or gap
+        # Text runs on to the next page only when it filled its page to the bottom.
+        bottom = 0.75 * self.prev_height if self.prev_height else self.bottom - 2 * prev.size
+        room_left = not same_page and prev.y1 < bottom
+        return short or indented or gap or room_left
 
     def line(self, line: Line, number: int) -> None:
         same_page = bool(self.paras) and self.paras[-1].page_end == number
@@ -117,7 +127,7 @@ class _Joiner:
             last.text, last.page_end = glue(last.text, line.text.strip()), number
         else:
             self.paras.append(Para(line.text.strip(), number, number))
-        self.prev = line
+        self.prev, self.prev_height = line, self.height
 
     def table(self, rows: list[list[str]], number: int) -> None:
         self.paras += [Para(row, number, number) for row in to_markdown(rows)]
@@ -126,7 +136,7 @@ class _Joiner:
 
 def paragraphs(pages: list[Page]) -> list[Para]:
     drop_chrome(pages)
-    joiner = _Joiner()
+    joiner = _Joiner(pages)
     for page in pages:
         joiner.page(page)
     return [p for p in joiner.paras if p.text.strip()]

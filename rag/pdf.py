@@ -93,9 +93,9 @@ def read_page(page, number: int, ocr: bool, out: PdfText) -> Page | None:
         out.ocr_pages, out.ocr_seconds = out.ocr_pages + 1, out.ocr_seconds + time.perf_counter() - started
         if not lines:
             out.problems.append((number, "image without recognizable text"))
-        return Page(number, lines)
+        return Page(number, lines, height=page.rect.height)
     tables, areas = _tables(page)
-    return Page(number, text_lines(page, areas), tables)
+    return Page(number, text_lines(page, areas), tables, page.rect.height)
 
 
 def _progress(doc, path: Path):
