@@ -141,7 +141,8 @@ def check(answer: str, passages: list[Passage], question: str, wanted=None, trad
 
 def _citation(p: Passage, figures: list[str], sentence: str) -> dict:
     return {"n": p.n, "chunk_id": p.chunk_id, "doc_id": p.doc_id, "title": p.title, "section": p.section,
-            "start_line": p.start_line, "end_line": p.end_line, "quote": _quote(p, figures, sentence)}
+            "start_line": p.start_line, "end_line": p.end_line, "page_start": p.page_start, "page_end": p.page_end,
+            "quote": _quote(p, figures, sentence)}
 
 
 def _unbacked(citations: list[dict], by_n: dict, wanted) -> str | None:

@@ -35,8 +35,10 @@ class Answer:
         return asdict(self)
 
     def render_sources(self) -> str:
-        lines = [f"[{c['n']}] {c['title']} · {c['section'] or '—'} · 第{c['start_line']}–{c['end_line']}行\n    {c['quote']}"
-                 for c in self.citations]
+        from .rendering import pages_label
+
+        where = lambda c: pages_label(c.get("page_start"), c.get("page_end")) or f"第{c['start_line']}–{c['end_line']}行"
+        lines = [f"[{c['n']}] {c['title']} · {c['section'] or '—'} · {where(c)}\n    {c['quote']}" for c in self.citations]
         lines += [f"⚠ {w}" for w in self.warnings]
         if self.retrieval.get("note") or self.retrieval.get("reason"):
             lines.append(f"检索详情：{self.retrieval.get('reason') or self.retrieval['note']}")
