@@ -153,15 +153,20 @@ def period_gap(c: Constraints, p) -> str:
 
 
 def name_gap(c: Constraints, p) -> str:
+    """An edition, model code or quoted name the question asks about that the passage never names.
+
+    A question naming several ("X1和X2", "第五、六届") is in scope for a passage about any one of them:
+    each is answered from its own passage.
+    """
     body = normalize(f"{p.title} {p.section} {_text(p)}")
-    missing = sorted(c.editions - editions(body))
-    if missing:  # named as the question wrote it: a refusal must not show a figure the user never typed
-        return next(m.group(0) for m in _ORDINAL.finditer(c.question) if editions(m.group(0)) == {missing[0]})
-    codes = sorted(c.codes - {x.upper() for x in _CODE.findall(body)})
-    if codes:
-        return codes[0]
-    absent = [q for q in c.quoted if q not in body]
-    return f"“{absent[0]}”" if absent else ""
+    if c.editions and not c.editions & editions(body):
+        # named as the question wrote it: a refusal must not show a figure the user never typed
+        return next(m.group(0) for m in _ORDINAL.finditer(c.question) if editions(m.group(0)) <= c.editions)
+    if c.codes and not c.codes & {x.upper() for x in _CODE.findall(body)}:
+        return sorted(c.codes)[0]
+    if c.quoted and not any(q in body for q in c.quoted):
+        return f"“{c.quoted[0]}”"
+    return ""
 
 
 def gap(c: Constraints, p) -> str:

@@ -167,3 +167,8 @@ def test_a_follow_up_that_only_changes_the_year_keeps_the_last_question():
     assert followups.guard("南湖区2020年2021年定的目标是多少？", "那2021年定的目标是多少？", history) == "南湖区2021年空气质量优良率是多少？"
     assert followups.guard("南湖区2021年空气质量优良率目标是多少？", "那2021年呢？", history) == "南湖区2021年空气质量优良率目标是多少？"
     assert followups.from_context("那2021年定的目标是多少？", history[0][0]) == "南湖区2021年空气质量优良率是多少？"
+
+
+def test_a_passage_about_one_of_several_named_things_is_in_scope():
+    both = scope.constraints("灵犀X1和灵犀X2的续航分别是多少天？")
+    assert scope.gap(both, _p("灵犀X1典型续航14天。")) == "" and scope.gap(both, _p("灵犀X5续航9天。")) == "X1"
