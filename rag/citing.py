@@ -26,7 +26,8 @@ class Checked:
     citations: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     refused: bool = False
-    cause: str = ""  # why it was refused: model | withheld | scope | uncited
+    cause: str = ""  # why it was refused: model | withheld | scope
+    missing: str = ""  # what the passages lack, when that is why
 
 
 def numbers(text: str) -> list[str]:
@@ -135,7 +136,8 @@ def check(answer: str, passages: list[Passage], question: str, wanted=None, trad
     missing = _unbacked(citations, by_n, wanted)
     if missing is not None:
         note = "回答没有可核对的引用，已拦下 / no cited passage backs the answer, withheld: "
-        return Checked(text=scope.describe(missing, traditional), refused=True, cause="withheld", warnings=[note + _MARK.sub("", fixed)[:160]])
+        return Checked(text=scope.describe(missing, traditional), refused=True, cause="withheld", missing=missing,
+                       warnings=[note + _MARK.sub("", fixed)[:160]])
     return Checked(text=fixed, citations=citations, warnings=list(dict.fromkeys(warnings)))
 
 
@@ -161,6 +163,7 @@ def combine(parts: list[Checked]) -> Checked:
         return parts[0]
     refused = all(p.refused for p in parts)
     citations = sorted((c for p in parts for c in p.citations), key=lambda c: c["n"])
-    causes = [p.cause for p in parts if p.refused]
+    causes = [p for p in parts if p.refused]
     return Checked(text="\n".join(p.text.strip() for p in parts), citations=citations, refused=refused,
-                   warnings=list(dict.fromkeys(w for p in parts for w in p.warnings)), cause=causes[0] if refused else "")
+                   warnings=list(dict.fromkeys(w for p in parts for w in p.warnings)), cause=causes[0].cause if refused else "",
+                   missing=causes[0].missing if refused else "")

@@ -22,7 +22,8 @@ REASONS = {
     "empty": "索引中没有与问题相关的段落",
     "low_score": "最接近的段落与问题的语义相似度 {best:.2f}，低于阈值 {threshold:.2f}",
     "model": "模型判断提供的段落中没有答案",
-    "withheld": "模型的回答所引用的段落与问题的地区或年份不符，回答已拦下",
+    "withheld": "模型的回答没有可核对的引用，或所引用的段落不是关于所问的对象，回答已拦下",
+    "scope": "检索到的段落都不是关于所问的对象（地区、年份、届次、型号或实际/计划），没有请模型回答",
 }
 
 
@@ -119,11 +120,12 @@ def _closest(entries: list[dict], n: int = 2) -> str:
     return "、".join(f"《{e['title']}》{e['section'].split(' > ')[0]} {e['dense_score']:.2f}" for e in best)
 
 
-def reason(cause: str | None, entries: list[dict], gaps: list[str], threshold: float) -> str:
+def reason(cause: str | None, entries: list[dict], gaps: list[str], threshold: float, missing: str = "") -> str:
     """One line: why no answer was given (the place or period nobody wrote about comes first)."""
     seen = [e for e in entries if e["seen"]]
     best = max((e["dense_score"] for e in seen), default=0.0)
     cause = cause if cause in REASONS else "model"
+    gaps = gaps or ([f"“{missing.strip('“”')}”"] if missing else [])
     parts = [f"没有段落提到问题中的{'、'.join(gaps)}"] if gaps and cause != "instruction" else []
     if cause != "model" or not parts:
         parts.append(REASONS[cause].format(best=best, threshold=threshold))
@@ -133,7 +135,7 @@ def reason(cause: str | None, entries: list[dict], gaps: list[str], threshold: f
 
 
 def explain(question: str, seen: list[dict], unseen: list[dict], citations: list[dict], *, refused: bool,
-            cause: str | None = None, threshold: float = 0.0, known_places: set[str] = frozenset()) -> dict:
+            cause: str | None = None, threshold: float = 0.0, known_places: set[str] = frozenset(), missing: str = "") -> dict:
     """The retrieval details of one answer (see the module docstring); `seen`/`unseen` are passage dicts."""
     terms = terms_of(question)
     cited = {c["n"] for c in citations}
@@ -145,5 +147,5 @@ def explain(question: str, seen: list[dict], unseen: list[dict], citations: list
     return {"question": question, "terms": terms, "places": asked_places(question, known_places),
             "years": sorted(years_in(question)), "passages": entries,
             "citations": [{"n": c["n"], "chunk_id": c["chunk_id"]} for c in citations],
-            "note": note, "reason": reason(cause, entries, gaps, threshold) if refused else None, "threshold": threshold}
+            "note": note, "reason": reason(cause, entries, gaps, threshold, missing) if refused else None, "threshold": threshold}
 

@@ -155,7 +155,7 @@ class Pipeline:
             checked.text += "\n" + verdict
             yield Event("token", "\n" + verdict)
         cause = checked.cause if checked.refused else None
-        retrieval = self.explain(standalone, parts, checked.citations, checked.refused, cause)
+        retrieval = self.explain(standalone, parts, checked.citations, checked.refused, cause, checked.missing)
         first = clock["first"] or time.perf_counter()
         timings = {"retrieve_ms": round(retrieve_ms, 1), "first_token_ms": round((first - started) * 1000, 1),
                    "total_ms": round((time.perf_counter() - started) * 1000, 1), **clock["usage"]}
@@ -173,9 +173,10 @@ class Pipeline:
         wanted.unit = wanted.unit if clock["own_unit"] else ""
         usable = [p for p in group if not scope.gap(wanted, p)]
         if not usable:
-            text = scope.describe(scope.reason(wanted, group), traditional)
+            missing = scope.reason(wanted, group)
+            text = scope.describe(missing, traditional)
             yield Event("token", text)
-            return citing.Checked(text=text, refused=True, cause="scope")
+            return citing.Checked(text=text, refused=True, cause="scope", missing=missing)
         pieces = []
         for piece in self.generator.stream(prompting.messages(clock["directive"] + query, usable, traditional), max_tokens=self.settings.max_answer_tokens):
             clock["first"] = clock["first"] or time.perf_counter()
@@ -215,10 +216,11 @@ class Pipeline:
                     found[hit.chunk.id] = explaining.hit_item(hit, excerpt)
         return list(found.values())[:explaining.UNSEEN]
 
-    def explain(self, standalone, parts, citations=(), refused=False, cause=None) -> dict:
+    def explain(self, standalone, parts, citations=(), refused=False, cause=None, missing="") -> dict:
         seen = [explaining.passage_item(p) for _, group in parts for p in group]
         return explaining.explain(standalone, seen, self.unseen(parts) if parts else [], list(citations), refused=refused,
-                                  cause=cause, threshold=self.settings.refuse_below, known_places=self.retriever.place_names)
+                                  cause=cause, threshold=self.settings.refuse_below, known_places=self.retriever.place_names,
+                                  missing=missing)
 
     def _refuse(self, question, standalone, parts, traditional, notes, retrieve_ms, started, cause, text=None) -> Iterator[Event]:
         text = text or (prompting.REFUSAL_TRADITIONAL if traditional else prompting.REFUSAL)

@@ -198,14 +198,16 @@ def has_unit(text: str, unit: str) -> bool:
 def answer_gap(c: Constraints, p, quote: str) -> str:
     """What a cited passage lacks for the question: scope, the asked quantity, or an actual result.
 
-    A place that is not the document's own must be named in the very sentence cited: a report that
-    mentions 杭州 once is not thereby about 杭州's figures.
+    A place that is not the document's own must be named in the very sentence cited: a report on
+    绍兴 that mentions 杭州 once is not thereby about 杭州's figures.
     """
     found = gap(c, p)
     if found:
         return found
     own = _doc_place(getattr(p, "place", "") or "")
-    foreign = [x for x in c.places if not (own and own.code == x.code)]
+    # Only against a document known to be about another place: without place metadata the passage's
+    # own mention (its title or heading) is all there is to go by.
+    foreign = [x for x in c.places if own and own.code != x.code]
     if quote and any(x.name not in normalize(quote) and x.short not in normalize(quote) for x in foreign):
         return next(x.name for x in foreign if x.name not in normalize(quote) and x.short not in normalize(quote))
     if c.question and quote and contrast_gap(c.question, quote):

@@ -71,7 +71,8 @@ def test_examples_enter_send_citations_details_and_follow_up(app, page):
 def test_another_place_and_a_refusal_say_what_the_answer_rests_on(page):
     page.ask("杭州市2023年地区生产总值是多少？")
     text = page.details().text
-    assert "没有提到问题中的“杭州”" in text, text[:300]  # as a caution under an answer, or as the refusal's reason
+    # as a caution under an answer, or (the passages are all about other places) as the refusal's reason
+    assert re.search(r"没有(段落)?提到问题中的“杭州(市)?”", text), text[:300]
     page.shot("08-details-another-place.png", "检索详情 of a question about a place no document is about")
     answer = page.ask("火星基地2030年计划建设多少个发射塔？")
     assert "没有相关信息" in answer

@@ -95,3 +95,9 @@ def test_a_comparison_is_answered_part_by_part(pipeline):
     answer = pipeline.answer("越城区和南湖区2021年的一般公共预算收入增长目标分别是多少？")
     asked = [m[-1]["content"].rsplit("问题：", 1)[1] for m in pipeline.generator.calls]
     assert [q[:3] for q in asked] == ["越城区", "南湖区"] and len(answer.text.split("\n")) == 2
+
+
+def test_a_scope_refusal_gives_its_reason_in_the_retrieval_details(hash_index):
+    data = store.load(hash_index.index_dir, "hash-bigram@256")
+    answer = Pipeline(hash_index, Retriever(data, HashEmbedder(256)), FakeGenerator(_echo_first_figure)).answer("温州市2023年GDP是多少？")
+    assert re.search(r"没有段落提到问题中的“温州(市)?”", answer.retrieval["reason"])

@@ -172,3 +172,9 @@ def test_a_follow_up_that_only_changes_the_year_keeps_the_last_question():
 def test_a_passage_about_one_of_several_named_things_is_in_scope():
     both = scope.constraints("灵犀X1和灵犀X2的续航分别是多少天？")
     assert scope.gap(both, _p("灵犀X1典型续航14天。")) == "" and scope.gap(both, _p("灵犀X5续航9天。")) == "X1"
+
+
+def test_without_place_metadata_the_heading_names_the_place():
+    wanted = scope.constraints("南湖区2021年粮食播种面积目标是多少？")
+    p = _p("南湖区2021年农业工作安排\n全年粮食播种面积24.6万亩。", title="粮食")
+    assert scope.answer_gap(wanted, p, "全年粮食播种面积24.6万亩。") == ""
