@@ -83,7 +83,9 @@ def _fix_sentence(sentence: str, passages: dict[int, Passage], question_numbers:
     body = _MARK.sub("", sentence)
     figures = [f for f in numbers(body) if f not in question_numbers]
     if figures:
-        best = max(passages, key=lambda n: (_supports(passages[n], figures), n in cited, -n))
+        # Two passages with the figure: the one whose wording the sentence shares ("上限5000人" vs "5000人次")
+        best = max(passages, key=lambda n: (_supports(passages[n], figures), n in cited,
+                                            len(_bigrams(body) & _bigrams(passages[n].full_text)), -n))
         if _supports(passages[best], figures) > max((_supports(passages[n], figures) for n in cited), default=0):
             cited = [best] + [n for n in cited if _supports(passages[n], figures)]
         for f in figures:
@@ -97,13 +99,6 @@ def _fix_sentence(sentence: str, passages: dict[int, Passage], question_numbers:
     end = re.search(r"[。！？；!?;]$", body)
     core = body[:-1] if end else body
     return core.rstrip() + "".join(f"[{n}]" for n in cited) + (end.group(0) if end else "")
-
-
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?=年)")
-
-
-def years_in(text: str) -> set[str]:
-    return set(_YEAR.findall(normalize(text)))
 
 
 def place_chain(place: str) -> list[str]:

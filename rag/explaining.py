@@ -11,7 +11,8 @@ from __future__ import annotations
 import functools
 import re
 
-from .citing import place_chain, years_in
+from .citing import place_chain
+from .specifiers import years as years_in
 from .cleaning import normalize, to_simplified
 from .tokens import tokenize, words
 

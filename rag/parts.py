@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 
 from .places import gazetteer
+from .specifiers import years
 
 _PARTS = re.compile(r"[^？?；;]+[？?；;]?")
-_YEAR = re.compile(r"(?:19|20)\d{2}(?=年)")
 _YEAR_PAIR = re.compile(r"((?:19|20)\d{2})年?(?:和|与|及|、|跟)((?:19|20)\d{2})年")
 _JOIN = "和|与|及|、|跟|同|以及"
 # What stays attached to a place: its year, quoted name or five-year period ("南湖区2021年", "越城区“十三五”末").
@@ -25,9 +25,9 @@ COMPARE = re.compile(r"哪个更|谁更|更高|更低|更多|更少|相比|比�
 def by_sentence(question: str) -> list[str] | None:
     """"2021年计划…？2023年实际…？" → two queries; later ones keep the first's subject."""
     parts = [p.strip() for p in _PARTS.findall(question) if len(p.strip()) >= 6]
-    years = [set(_YEAR.findall(p)) for p in parts]
+    found = [years(p) for p in parts]
     # Parts about one year and place stay together: splitting them only loses the shared subject.
-    if len(parts) < 2 or len(set().union(*years)) < 2:
+    if len(parts) < 2 or len(set().union(*found)) < 2:
         return None
     # The subject carried over loses the first part's year and modality ("实际…了" is not asked twice).
     subject = re.sub(r"(?:19|20)\d{2}年|多少|是什么|哪些|实际|计划|预期|目标|了|[？?；;]", "", parts[0])
@@ -94,8 +94,8 @@ _FIGURE = re.compile(r"(?<![A-Za-z\d.])(\d+(?:\.\d+)?)\s*(%|[万亿]*(?:元|人�
 
 def _label(query: str) -> str:
     names = gazetteer().mentions(query)
-    years = _YEAR.findall(query)
-    return (names[0] if names else "") + (f"{years[0]}年" if years else "") or query[:8]
+    year = min(years(query), default="")
+    return (names[0] if names else "") + (f"{year}年" if year else "") or query[:8]
 
 
 def compare(question: str, queries: list[str], texts: list[str]) -> str:

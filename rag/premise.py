@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from .citing import contains_number, numbers
 from .cleaning import normalize
 
-_UNIT = r"%|个百分点|倍|(?:万|亿|万亿)?(?:元|人次|人|名|个|家|件|岁|吨|亩|台|辆|所|座|场|项|次|处|套|公里|平方米|平方公里|天|年)"
+_UNIT = r"%|个百分点|倍|(?:万|亿|万亿)?(?:元|人次|人|名|个|家|件|岁|吨|亩|台|辆|所|座|场|项|次|处|套|公里|平方米|平方公里|米|天|年|小时|分钟|公斤|千克|克|毫升|升)"
+# "2小时09分", "1分49秒": one stated time, asked back as "多长时间".
+_DURATION = re.compile(r"(?<![\d.])(?:\d+小时\d+分钟?(?:\d+秒)?|\d+分\d+秒)")
 _CLAIM = re.compile(rf"(?:只有|仅有|仅|才|约|大约|超过|不到|不足|达到|达|高达|低至)?((?<![\dA-Za-z.])\d+(?:\.\d+)?)({_UNIT})(?:左右|上下|以上|多)?")
 _OPEN = re.compile(r"多少|几|什么|哪|谁|怎样|怎么|如何|为什么|为何|是否")
 _CLAUSE = re.compile(r"[^，,。？?！!；;]+[，,。？?！!；;]?")
@@ -30,10 +32,15 @@ class Premise:
     number: str
 
 
-def _claim(clause: str) -> re.Match | None:
+def _claim(clause: str) -> tuple[int, int, str, str, str] | None:
+    """(start, end, stated, number, slot) of the figure a clause states."""
+    if d := _DURATION.search(clause):
+        return d.start(), d.end(), d.group(0), d.group(0), "多长时间"
     for m in _CLAIM.finditer(clause):
         if not (m.group(2) == "年" and _YEAR_UNIT.match(m.group(1))):
-            return m
+            unit = re.sub(r"^(万亿|万|亿)", "", m.group(2))
+            number = m.group(1) + re.match(r"(万亿|万|亿)?", m.group(2)).group(0)
+            return m.start(), m.end(), m.group(1) + m.group(2), number, "是多少" if unit in ("%", "个百分点") else "多少" + unit
     return None
 
 
@@ -49,12 +56,11 @@ def find(question: str) -> Premise | None:
         rest = "".join(clauses[:i] + clauses[i + 1:])
         if not m or _OPEN.search(clause) or _ASKS_FIGURE.search(rest):
             continue
-        head = _DIRECTION.sub("", clause[:m.start()])
-        unit = re.sub(r"^(万亿|万|亿)", "", m.group(2))
-        slot = "是多少" if unit in ("%", "个百分点") else "多少" + unit
-        tail = clause[m.end():].rstrip("，,。？?！!；; 吧吗呢")
-        return Premise(question=f"{head}{slot}{tail}？", stated=m.group(1) + m.group(2),
-                       number=m.group(1) + re.match(r"(万亿|万|亿)?", m.group(2)).group(0))
+        start, end, stated, number, slot = m
+        head = _DIRECTION.sub("", clause[:start])
+        tail = clause[end:].rstrip("，,。？?！!；; 吧吗呢")
+        before = "".join(clauses[:i])  # "第六届马拉松，" names what the claim is about
+        return Premise(question=f"{before}{head}{slot}{tail}？", stated=stated, number=number)
     return None
 
 

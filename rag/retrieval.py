@@ -13,7 +13,8 @@ import numpy as np
 
 from .chunking import Chunk
 from . import scope
-from .citing import place_chain, years_in
+from .citing import place_chain
+from .specifiers import years as years_in
 from .store import IndexData
 from .tokens import tokenize
 

@@ -16,11 +16,9 @@ from functools import lru_cache
 
 from .cleaning import normalize
 from .places import Place, gazetteer, most_specific
+from .specifiers import codes, editions, ordinals, sibling_gap, years
 
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=年)")
 _PERIOD = re.compile(r"[十][一二三四五六七八九]五")
-_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2}
-_ORDINAL = re.compile(r"第([零一二三四五六七八九十百两\d]+)(届|次|期|批|代|轮|季|版)|首(届|次|期|批|代|轮|季)")
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,12})[”\"」』]")
 _ACTUAL = re.compile(r"实际|实绩|真正|(完成|实现|达到|增长|新增|引进|建成)了(多少|几)")
 # "实际利用外资…目标" names a metric and asks for its target: not a question about what was achieved.
@@ -31,8 +29,6 @@ _CN_NUM = "零一二三四五六七八九十百千万两"
 _UNIT_WORDS = "名|位|人次|人|个|家|所|座|场次|场|件|项|次|台|辆|套|条|处|亩|吨|元|天|年|岁|篇|部|本|张|户|栋|公里|千米|米|平方米|小时|分钟|倍"
 # "多少家/几个" asks for a count; "哪几家" asks which ones, and names are the answer.
 _ASKED_UNIT = re.compile(rf"(?:多少|(?<!哪)几)(?:万|亿|万亿)?({_UNIT_WORDS})")
-# Model and product codes ("X3", "11号", "B轮", "PM2.5"): a passage about X2 does not answer a question about X3.
-_CODE = re.compile(r"(?<![A-Za-z\d])(?:[A-Za-z]+\d+[A-Za-z\d.]*|\d+[A-Za-z]+[A-Za-z\d]*|[A-Za-z](?=轮|类|级|股)|\d+(?=号|型|代|款))")
 # A question about an amount of money needs a money figure, unless it asks for a share or a rate.
 _MONEY = re.compile(r"多少钱|(金额|投资|资金|奖金|奖励|经费|费用|价格|售价|票价|融资|成本)(总额|额)?(是|为|有|达到)?多少")
 _RATIO = re.compile(r"比重|占比|比例|率|增长|增速|百分")
@@ -40,35 +36,9 @@ _RATIO = re.compile(r"比重|占比|比例|率|增长|增速|百分")
 # question about the women's, nor exports one about imports.
 _CONTRASTS = (("男子", "女子"), ("冠军", "亚军", "季军"), ("金牌", "银牌", "铜牌"), ("一等奖", "二等奖", "三等奖"),
               ("上半年", "下半年"), ("一季度", "二季度", "三季度", "四季度"), ("出口", "进口"), ("最高", "最低"),
-              ("本科", "硕士", "博士"), ("初级", "中级", "高级"), ("首发", "替补"), ("正式", "试行"))
+              ("本科", "硕士", "博士"), ("初级", "中级", "高级"), ("首发", "替补"), ("正式", "试行"),
+              ("首日", "当日", "首周", "首月"))
 _SAME_UNIT = {"名": "名|人(?!次)|位", "位": "名|人(?!次)|位", "人": "名|人(?!次)|位"}
-
-
-def chinese_number(text: str) -> int | None:
-    """'二十一' → 21, '12' → 12, '两' → 2; None when it is not a small number."""
-    if text.isdigit():
-        return int(text)
-    total, digit = 0, 0
-    for ch in text:
-        if ch in _CN_DIGITS:
-            digit = _CN_DIGITS[ch]
-        elif ch in "十百":
-            total += (digit or 1) * (10 if ch == "十" else 100)
-            digit = 0
-        else:
-            return None
-    return total + digit
-
-
-def editions(text: str) -> set[str]:
-    """'第四届', '第4届' and '首届' as '4届', '4届', '1届'."""
-    out = set()
-    for m in _ORDINAL.finditer(normalize(text)):
-        if m.group(3):
-            out.add(f"1{m.group(3)}")
-        elif (n := chinese_number(m.group(1))) is not None:
-            out.add(f"{n}{m.group(2)}")
-    return out
 
 
 @dataclass
@@ -88,10 +58,10 @@ def constraints(question: str) -> Constraints:
     text = normalize(question)
     unit = _ASKED_UNIT.search(text)
     money = "元" if _MONEY.search(text) and not _RATIO.search(text) else ""
-    return Constraints(places=most_specific(gazetteer().find(text)), years=set(_YEAR.findall(text)),
+    return Constraints(places=most_specific(gazetteer().find(text)), years=years(text),
                        periods=set(_PERIOD.findall(text)), editions=editions(text),
                        quoted=[normalize(q) for q in _QUOTED.findall(question) if not _PERIOD.fullmatch(q)], actual=bool(_ACTUAL.search(text)) and not _ASKS_PLAN.search(text),
-                       unit=unit.group(1) if unit else money, codes={c.upper() for c in _CODE.findall(text)}, question=text)
+                       unit=unit.group(1) if unit else money, codes=codes(text), question=text)
 
 
 @lru_cache(maxsize=256)
@@ -101,18 +71,18 @@ def _doc_place(place: str) -> Place | None:
 
 
 def doc_year(title: str) -> int | None:
-    years = [int(y) for y in _YEAR.findall(normalize(title))]
-    return max(years) if years else None
+    found = [int(y) for y in years(title)]
+    return max(found) if found else None
 
 
 def passage_years(p) -> set[str]:
     """Years a passage speaks of: written out, or relative to its document's year ('去年')."""
     body = normalize(f"{p.section} {_text(p)}")
-    years = set(_YEAR.findall(body))
+    found = years(body)
     base = doc_year(p.title)
     if base:
-        years |= {str(base + shift) for word, shift in _RELATIVE if word in body}
-    return years
+        found |= {str(base + shift) for word, shift in _RELATIVE if word in body}
+    return found
 
 
 def _text(p) -> str:
@@ -139,10 +109,10 @@ def place_gap(c: Constraints, p) -> str:
 
 def period_gap(c: Constraints, p) -> str:
     if c.years:
-        years = passage_years(p)
+        said = passage_years(p)
         base = doc_year(p.title)
         fallback = {str(base - 1), str(base)} if base else c.years
-        if not c.years & (years or fallback):
+        if not c.years & (said or fallback):
             return "、".join(sorted(c.years)) + "年"
     # A five-year period is often named once at the top of a chapter, not in every chunk: only a
     # passage that names another period (and not the asked one) is out of scope.
@@ -161,8 +131,8 @@ def name_gap(c: Constraints, p) -> str:
     body = normalize(f"{p.title} {p.section} {_text(p)}")
     if c.editions and not c.editions & editions(body):
         # named as the question wrote it: a refusal must not show a figure the user never typed
-        return next(m.group(0) for m in _ORDINAL.finditer(c.question) if editions(m.group(0)) <= c.editions)
-    if c.codes and not c.codes & {x.upper() for x in _CODE.findall(body)}:
+        return next(iter(ordinals(c.question).values()))
+    if c.codes and not c.codes & codes(body):
         return sorted(c.codes)[0]
     if c.quoted and not any(q in body for q in c.quoted):
         return f"“{c.quoted[0]}”"
@@ -210,8 +180,9 @@ def answer_gap(c: Constraints, p, quote: str) -> str:
     foreign = [x for x in c.places if own and own.code != x.code]
     if quote and any(x.name not in normalize(quote) and x.short not in normalize(quote) for x in foreign):
         return next(x.name for x in foreign if x.name not in normalize(quote) and x.short not in normalize(quote))
-    if c.question and quote and contrast_gap(c.question, quote):
-        return contrast_gap(c.question, quote)
+    other = (contrast_gap(c.question, quote) or sibling_gap(c.question, quote)) if c.question and quote else ""
+    if other:
+        return other
     if c.unit and not has_unit(_text(p), c.unit):
         return f"以“{c.unit}”计的数字"
     if c.actual and is_plan(quote, p, c.years):

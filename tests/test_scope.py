@@ -178,3 +178,31 @@ def test_without_place_metadata_the_heading_names_the_place():
     wanted = scope.constraints("南湖区2021年粮食播种面积目标是多少？")
     p = _p("南湖区2021年农业工作安排\n全年粮食播种面积24.6万亩。", title="粮食")
     assert scope.answer_gap(wanted, p, "全年粮食播种面积24.6万亩。") == ""
+
+
+def test_a_sentence_about_a_sibling_of_the_asked_specifier_does_not_answer():
+    from rag.specifiers import sibling_gap
+
+    assert sibling_gap("何沐阳100米自由泳的成绩是多少？", "男子200米自由泳1分49秒21") == "100米"
+    assert sibling_gap("何沐阳100米自由泳的成绩是多少？", "男子100米自由泳49秒88") == ""
+    assert sibling_gap("禾丰香11号计划推广多少亩？", "禾丰香9号实际推广面积达到2.6万亩。") == "11号"
+    assert sibling_gap("HW-F40屏幕显示E5是什么故障？", "| E3 | 未放入内胆 |") == "E5"
+    assert sibling_gap("天文台发现的第3颗小行星是哪颗？", "这是该天文台发现的第4颗近地小行星。") == "第3颗"
+    assert sibling_gap("第五届大会何时举办？", "本届大会在湖滨举办。") == ""  # names no sibling: nothing to judge by
+    first_week = scope.constraints("灵犀X2开售首周卖了多少台？")
+    assert scope.answer_gap(first_week, _p("灵犀X2首发当日销量8.2万台。"), "灵犀X2首发当日销量8.2万台。") == "首周"
+
+
+def test_a_stated_time_is_asked_back_with_what_the_question_is_about():
+    found = premise.find("第六届马拉松，基普罗蒂奇跑出2小时09分的成绩夺冠，对吗？")
+    assert found.question == "第六届马拉松，基普罗蒂奇跑出多长时间的成绩夺冠？" and found.stated == "2小时09分"
+    assert "不符" in premise.verdict(found, "成绩为2小时11分52秒[1]。")
+    assert premise.find("电饭煲最长可以保温48小时，对吗？").question == "电饭煲最长可以保温多少小时？"
+
+
+def test_a_figure_two_passages_hold_is_cited_from_the_one_whose_wording_matches():
+    visits = _p("单日最高接待量为5000人次，达到预约上限。", n=1)
+    limit = _p("展览实行免费预约参观，每日预约上限5000人。", n=2)
+    checked = check("资料中提到“每日预约上限5000人”。", [visits, limit], "特展每天最多可以预约多少人？",
+                    scope.constraints("特展每天最多可以预约多少人？"))
+    assert not checked.refused and [c["n"] for c in checked.citations] == [2]
