@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from .cleaning import normalize
 from .places import Place, gazetteer, most_specific
+from .tokens import tokenize
 from .specifiers import codes, editions, ordinals, sibling_gap, years
 
 _PERIOD = re.compile(r"[十][一二三四五六七八九]五")
@@ -29,6 +30,10 @@ _CN_NUM = "零一二三四五六七八九十百千万两"
 _UNIT_WORDS = "名|位|人次|人|个|家|所|座|场次|场|件|项|次|台|辆|套|条|处|亩|吨|元|天|年|岁|篇|部|本|张|户|栋|公里|千米|米|平方米|小时|分钟|倍"
 # "多少家/几个" asks for a count; "哪几家" asks which ones, and names are the answer.
 _ASKED_UNIT = re.compile(rf"(?:多少|(?<!哪)几)(?:万|亿|万亿)?({_UNIT_WORDS})")
+# "观影人次是多少": the count's unit is named in the metric, before the ask.
+_METRIC_UNIT = re.compile(r"(人次|人数|场次|次数|户数|件数|台数|辆数|家数|个数)(?:是|有|为|达到|共|一共)*多少")
+# "主刀医生是谁": an answer about a person in that role, so the cited sentence names the role.
+_WHO = re.compile(r"([\u4e00-\u9fff]{2,10}?)(?:分别)?(?:是谁|为谁|由谁)")
 # A question about an amount of money needs a money figure, unless it asks for a share or a rate.
 _MONEY = re.compile(r"多少钱|(金额|投资|资金|奖金|奖励|经费|费用|价格|售价|票价|融资|成本)(总额|额)?(是|为|有|达到)?多少")
 _RATIO = re.compile(r"比重|占比|比例|率|增长|增速|百分")
@@ -51,17 +56,29 @@ class Constraints:
     actual: bool = False
     unit: str = ""
     codes: set[str] = field(default_factory=set)
+    role: str = ""
     question: str = ""
 
 
 def constraints(question: str) -> Constraints:
     text = normalize(question)
-    unit = _ASKED_UNIT.search(text)
+    unit = _ASKED_UNIT.search(text) or _METRIC_UNIT.search(text)
     money = "元" if _MONEY.search(text) and not _RATIO.search(text) else ""
     return Constraints(places=most_specific(gazetteer().find(text)), years=years(text),
                        periods=set(_PERIOD.findall(text)), editions=editions(text),
                        quoted=[normalize(q) for q in _QUOTED.findall(question) if not _PERIOD.fullmatch(q)], actual=bool(_ACTUAL.search(text)) and not _ASKS_PLAN.search(text),
-                       unit=unit.group(1) if unit else money, codes=codes(text), question=text)
+                       unit=_unit(unit.group(1)) if unit else money, codes=codes(text), role=_role(text), question=text)
+
+
+def _unit(word: str) -> str:
+    return word if word in ("人次", "场次") or len(word) == 1 else word[0]  # 人数 → 人, 户数 → 户
+
+
+def _role(text: str) -> str:
+    """'主刀医生是谁' → '医生': the head word of the role a who-question asks for."""
+    m = _WHO.search(text)
+    head = [w for w in tokenize(m.group(1)) if len(w) >= 2] if m else []
+    return head[-1] if head else ""
 
 
 @lru_cache(maxsize=256)
@@ -162,7 +179,9 @@ def reason(c: Constraints, passages: list) -> str:
 
 def has_unit(text: str, unit: str) -> bool:
     units = _SAME_UNIT.get(unit, re.escape(unit))
-    return re.search(rf"[\d{_CN_NUM}][\d.,，]*\s*(?:多|余|万|亿)*(?:{units})", normalize(text)) is not None
+    after = rf"[\d{_CN_NUM}][\d.,，]*\s*(?:多|余|万|亿)*(?:{units})"
+    before = rf"(?:{units})数?(?:约|达|为|是|共|有|超过|逾|近|已)*\d"  # "观影人次约1.3万", "参赛人数为3200"
+    return re.search(f"{after}|{before}", normalize(text)) is not None
 
 
 def answer_gap(c: Constraints, p, quote: str) -> str:
@@ -183,7 +202,10 @@ def answer_gap(c: Constraints, p, quote: str) -> str:
     other = (contrast_gap(c.question, quote) or sibling_gap(c.question, quote)) if c.question and quote else ""
     if other:
         return other
-    if c.unit and not has_unit(_text(p), c.unit):
+    if c.role and quote and c.role not in normalize(quote):
+        return f"“{c.role}”"
+    # the sentence the figure was taken from carries the asked unit, not merely the passage
+    if c.unit and not has_unit(quote or _text(p), c.unit):
         return f"以“{c.unit}”计的数字"
     if c.actual and is_plan(quote, p, c.years):
         return "实际完成的数字（资料中只有计划或目标）"

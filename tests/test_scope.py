@@ -206,3 +206,15 @@ def test_a_figure_two_passages_hold_is_cited_from_the_one_whose_wording_matches(
     checked = check("资料中提到“每日预约上限5000人”。", [visits, limit], "特展每天最多可以预约多少人？",
                     scope.constraints("特展每天最多可以预约多少人？"))
     assert not checked.refused and [c["n"] for c in checked.citations] == [2]
+
+
+def test_who_questions_need_the_role_and_counts_named_in_the_metric_need_their_unit():
+    surgeon = scope.constraints("首例机器人辅助手术的主刀医生是谁？")
+    assert surgeon.role == "医生"
+    assert scope.answer_gap(surgeon, _p("患者为68岁男性，手术历时2小时。"), "患者为68岁男性，手术历时2小时。") == "“医生”"
+    assert scope.answer_gap(surgeon, _p("主刀医生为泌尿外科主任李明。"), "主刀医生为泌尿外科主任李明。") == ""
+    visits = scope.constraints("第六届电影节的观影人次是多少？")
+    assert visits.unit == "人次" and scope.constraints("参赛人数是多少？").unit == "人"
+    festival = _p("第六届征集作品2980部。观影人次约1.5万。")
+    assert scope.answer_gap(visits, festival, "第六届征集作品2980部。") != ""  # the figure quoted is not a count of visits
+    assert scope.answer_gap(visits, festival, "观影人次约1.5万。") == ""
