@@ -152,6 +152,28 @@ def _unbacked(citations: list[dict], by_n: dict, wanted) -> str | None:
     return None if not all(gaps) else gaps[0]
 
 
+_CLAUSE_PART = re.compile(r"[^，,。；;！？!?]+")
+_PARALLEL = re.compile(r"\d[^、，,]*、[^、，,]*\d")
+_YEARS = re.compile(r"(?:19|20)\d{2}年")
+
+
+def parallel_rest(checked: Checked, question: str) -> str:
+    """The cited clause of a parallel list the answer gave only part of ("分别达到98%、99%以上" → "99%").
+
+    The small model often copies one figure of such a list; the clause itself is added, verbatim and cited.
+    """
+    if checked.refused:
+        return ""
+    given, asked = set(numbers(_MARK.sub("", checked.text))), set(numbers(question))
+    added = []
+    for c in checked.citations:
+        for clause in _CLAUSE_PART.findall(c["quote"]):
+            figures = set(numbers(_YEARS.sub("", clause)))
+            if _PARALLEL.search(_YEARS.sub("", clause)) and figures & given and figures - given - asked:
+                added.append(f"原文：“{clause.strip()}”[{c['n']}]")
+    return "；".join(dict.fromkeys(added))
+
+
 def combine(parts: list[Checked]) -> Checked:
     """The answers to a question's parts as one: refused only when every part is."""
     if len(parts) == 1:

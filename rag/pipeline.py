@@ -184,7 +184,12 @@ class Pipeline:
             yield Event("token", piece)
         for key in clock["usage"]:
             clock["usage"][key] += (getattr(self.generator, "last_usage", {}) or {}).get(key, 0)
-        return citing.check("".join(pieces), usable, query, wanted, traditional)
+        checked = citing.check("".join(pieces), usable, query, wanted, traditional)
+        rest = citing.parallel_rest(checked, query)
+        if rest:
+            checked.text += "\n" + rest
+            yield Event("token", "\n" + rest)
+        return checked
 
     def retrieve(self, standalone: str, k: int, traditional: bool) -> list[tuple[str, list]]:
         """(query, passages) per part of the question, passages numbered across all parts.

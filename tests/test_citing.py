@@ -51,3 +51,15 @@ def test_refusal_detection():
     assert is_refusal("资料中没有相关信息。") and is_refusal("資料中沒有相關信息。")
     assert check("资料中没有相关信息。", PASSAGES, "?").refused
     assert not is_refusal("越城区2021年计划新建5G基站1500个[2]。")
+
+
+def test_an_answer_with_one_figure_of_a_parallel_list_gets_the_cited_clause():
+    from rag.citing import Checked, parallel_rest
+
+    quote = "户籍人员基本社保、医保参保率分别达到98%、99%以上，每千人拥有医师3.5人。"
+    partial = Checked(text="99%以上[1]", citations=[{"n": 1, "quote": quote}])
+    assert parallel_rest(partial, "社保、医保参保率的目标是多少？") == "原文：“户籍人员基本社保、医保参保率分别达到98%、99%以上”[1]"
+    whole = Checked(text="98%、99%以上[1]", citations=[{"n": 1, "quote": quote}])
+    assert parallel_rest(whole, "社保、医保参保率的目标是多少？") == ""
+    no_list = Checked(text="70个[1]", citations=[{"n": 1, "quote": "建设15个分中心，推出70项场景和10个专区。"}])
+    assert parallel_rest(no_list, "建设多少个分中心？") == ""
