@@ -15,9 +15,9 @@ from . import scope
 from .cleaning import normalize
 from .prompting import _SENTENCE as _CLAUSE  # one definition of a sentence for trimming and citing
 from .prompting import REFUSAL, Passage
+from .specifiers import contains_number, numbers
 
 _MARK = re.compile(r"\[(\d{1,2}|n|N)\]")
-_NUM = re.compile(r"\d+(?:\.\d+)?")
 
 
 @dataclass
@@ -28,15 +28,6 @@ class Checked:
     refused: bool = False
     cause: str = ""  # why it was refused: model | withheld | scope
     missing: str = ""  # what the passages lack, when that is why
-
-
-def numbers(text: str) -> list[str]:
-    return _NUM.findall(normalize(text))
-
-
-def contains_number(text: str, number: str) -> bool:
-    """Whole-number match: '8' is not found in '18' or '8.5', '7.5' is not found in '17.5'."""
-    return re.search(rf"(?<![\d.]){re.escape(number)}(?!\d|\.\d)", normalize(text)) is not None
 
 
 def _support_text(p: Passage) -> str:
@@ -128,7 +119,7 @@ def check(answer: str, passages: list[Passage], question: str, wanted=None, trad
     fixed = "\n".join("".join(_fix_sentence(s, by_n, question_numbers, used, warnings) for s in _CLAUSE.findall(line))
                       for line in answer.split("\n"))
     citations = [_citation(by_n[n], *used[n]) for n in sorted(used)]
-    missing = _unbacked(citations, by_n, wanted)
+    missing = _unbacked(citations, by_n, wanted, {n: figures for n, (figures, _) in used.items()})
     if missing is not None:
         note = "回答没有可核对的引用，已拦下 / no cited passage backs the answer, withheld: "
         return Checked(text=scope.describe(missing, traditional), refused=True, cause="withheld", missing=missing,
@@ -142,13 +133,13 @@ def _citation(p: Passage, figures: list[str], sentence: str) -> dict:
             "quote": _quote(p, figures, sentence)}
 
 
-def _unbacked(citations: list[dict], by_n: dict, wanted) -> str | None:
+def _unbacked(citations: list[dict], by_n: dict, wanted, figures: dict) -> str | None:
     """None when some citation backs the answer; else what the cited passages lack ('' if nothing is cited)."""
     if not citations:
         return ""
     if wanted is None:
         return None
-    gaps = [scope.answer_gap(wanted, by_n[c["n"]], c["quote"]) for c in citations]
+    gaps = [scope.answer_gap(wanted, by_n[c["n"]], c["quote"], figures.get(c["n"], ())) for c in citations]
     return None if not all(gaps) else gaps[0]
 
 

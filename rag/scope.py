@@ -17,7 +17,7 @@ from functools import lru_cache
 from .cleaning import normalize
 from .places import Place, gazetteer, most_specific
 from .tokens import tokenize
-from .specifiers import codes, editions, ordinals, sibling_gap, years
+from .specifiers import codes, contains_number, editions, ordinals, sibling_gap, years
 
 _PERIOD = re.compile(r"[十][一二三四五六七八九]五")
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,12})[”\"」』]")
@@ -184,7 +184,14 @@ def has_unit(text: str, unit: str) -> bool:
     return re.search(f"{after}|{before}", normalize(text)) is not None
 
 
-def answer_gap(c: Constraints, p, quote: str) -> str:
+def _focus(quote: str, figures) -> str:
+    """The clauses of the cited sentence that hold the answer's figures: "注册会员约120万人" of a sentence
+    that also says "开出第一家店" is not about a sibling of "第100家"."""
+    held = [c for c in re.findall(r"[^，,；;。]+", quote) if any(contains_number(c, f) for f in figures)]
+    return "，".join(held) or quote
+
+
+def answer_gap(c: Constraints, p, quote: str, figures=()) -> str:
     """What a cited passage lacks for the question: scope, the asked quantity, or an actual result.
 
     A place that is not the document's own must be named in the very sentence cited: a report on
@@ -199,7 +206,8 @@ def answer_gap(c: Constraints, p, quote: str) -> str:
     foreign = [x for x in c.places if own and own.code != x.code]
     if quote and any(x.name not in normalize(quote) and x.short not in normalize(quote) for x in foreign):
         return next(x.name for x in foreign if x.name not in normalize(quote) and x.short not in normalize(quote))
-    other = (contrast_gap(c.question, quote) or sibling_gap(c.question, quote)) if c.question and quote else ""
+    focus = _focus(quote, figures)
+    other = (contrast_gap(c.question, focus) or sibling_gap(c.question, focus)) if c.question and quote else ""
     if other:
         return other
     if c.role and quote and c.role not in normalize(quote):

@@ -21,6 +21,16 @@ _CODE = re.compile(r"(?<![A-Za-z\d])(?:[A-Za-z]+\d+[A-Za-z\d.]*|\d+[A-Za-z]+[A-Z
 _CODE_KIND = re.compile(r"(?<![A-Za-z\d])(?:([A-Za-z]+)\d+[A-Za-z\d.]*|\d+([A-Za-z]+)[A-Za-z\d]*|[A-Za-z](轮|类|级|股)|\d+(号|型|代|款))")
 # Physical measures and durations only: counts and money in a question are usually what it asks about.
 _MEASURE = re.compile(r"(?<![\d.A-Za-z])(\d+(?:\.\d+)?)\s*(平方公里|平方米|公里|千米|厘米|毫米|米|小时|分钟|秒|吨|公斤|千克|克|毫升|升|亩|岁)")
+_NUM = re.compile(r"\d+(?:\.\d+)?")
+
+
+def numbers(text: str) -> list[str]:
+    return _NUM.findall(normalize(text))
+
+
+def contains_number(text: str, number: str) -> bool:
+    """Whole-number match: '8' is not found in '18' or '8.5', '7.5' is not found in '17.5'."""
+    return re.search(rf"(?<![\d.]){re.escape(number)}(?!\d|\.\d)", normalize(text)) is not None
 
 
 def years(text: str) -> set[str]:

@@ -218,3 +218,12 @@ def test_who_questions_need_the_role_and_counts_named_in_the_metric_need_their_u
     festival = _p("第六届征集作品2980部。观影人次约1.5万。")
     assert scope.answer_gap(visits, festival, "第六届征集作品2980部。") != ""  # the figure quoted is not a count of visits
     assert scope.answer_gap(visits, festival, "观影人次约1.5万。") == ""
+
+
+def test_siblings_are_judged_in_the_clause_that_holds_the_answers_figure():
+    shop = scope.constraints("山屿咖啡有多少注册会员？第100家门店开在哪里？")
+    quote = "山屿咖啡于2018年在青岚开出第一家店，目前门店分布在6个城市，注册会员约120万人。"
+    assert scope.answer_gap(shop, _p(quote + "第100家门店在滨江天地开业。"), quote, ["120"]) == ""
+    week = scope.constraints("灵犀X2开售首周卖了多少台？")
+    sales = "灵犀X2首发当日销量达到8.2万台，超过上一代开售首周的销量。"
+    assert scope.answer_gap(week, _p(sales), sales, ["8.2"]) == "首周"
