@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import scope
-from .cleaning import normalize
+from .cleaning import normalize, to_simplified, to_traditional
 from .prompting import _SENTENCE as _CLAUSE  # one definition of a sentence for trimming and citing
 from .prompting import REFUSAL, Passage
 from .specifiers import contains_number, numbers
@@ -148,10 +148,11 @@ _PARALLEL = re.compile(r"\d[^、，,]*、[^、，,]*\d")
 _YEARS = re.compile(r"(?:19|20)\d{2}年")
 
 
-def parallel_rest(checked: Checked, question: str) -> str:
+def parallel_rest(checked: Checked, question: str, traditional: bool = False) -> str:
     """The cited clause of a parallel list the answer gave only part of ("分别达到98%、99%以上" → "99%").
 
-    The small model often copies one figure of such a list; the clause itself is added, verbatim and cited.
+    The small model often copies one figure of such a list; the clause itself is added, verbatim and cited,
+    in the answer's script.
     """
     if checked.refused:
         return ""
@@ -161,7 +162,8 @@ def parallel_rest(checked: Checked, question: str) -> str:
         for clause in _CLAUSE_PART.findall(c["quote"]):
             figures = set(numbers(_YEARS.sub("", clause)))
             if _PARALLEL.search(_YEARS.sub("", clause)) and figures & given and figures - given - asked:
-                added.append(f"原文：“{clause.strip()}”[{c['n']}]")
+                clause = (to_traditional if traditional else to_simplified)(clause.strip())
+                added.append(f"原文：“{clause}”[{c['n']}]")
     return "；".join(dict.fromkeys(added))
 
 
