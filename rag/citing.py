@@ -146,6 +146,7 @@ def _unbacked(citations: list[dict], by_n: dict, wanted, figures: dict) -> str |
 _CLAUSE_PART = re.compile(r"[^，,。；;！？!?]+")
 _PARALLEL = re.compile(r"\d[^、，,]*、[^、，,]*\d")
 _YEARS = re.compile(r"(?:19|20)\d{2}年")
+_FIGURE_UNIT = re.compile(r"(\d+(?:\.\d+)?)([^\d.、，,]?)")
 
 
 def parallel_rest(checked: Checked, question: str, traditional: bool = False) -> str:
@@ -160,8 +161,12 @@ def parallel_rest(checked: Checked, question: str, traditional: bool = False) ->
     added = []
     for c in checked.citations:
         for clause in _CLAUSE_PART.findall(c["quote"]):
-            figures = set(numbers(_YEARS.sub("", clause)))
-            if _PARALLEL.search(_YEARS.sub("", clause)) and figures & given and figures - given - asked:
+            body = _YEARS.sub("", normalize(clause))
+            units = {}
+            for number, unit in _FIGURE_UNIT.findall(body):
+                units.setdefault(unit, set()).add(number)
+            # a list of like figures ("98%、99%", "10人以上、…40人以上"), not "450亿元、增长28.5%"
+            if _PARALLEL.search(body) and any(same & given and same - given - asked for same in units.values()):
                 clause = (to_traditional if traditional else to_simplified)(clause.strip())
                 added.append(f"原文：“{clause}”[{c['n']}]")
     return "；".join(dict.fromkeys(added))
