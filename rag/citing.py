@@ -66,7 +66,21 @@ def _by_overlap(sentence: str, passages: dict[int, Passage], minimum: float = 0.
         return []
     share = {n: len(grams & _bigrams(p.full_text)) / len(grams) for n, p in passages.items()}
     best = max(share, key=share.get)
-    return [best] if share[best] >= minimum else []
+    return [best] if share[best] >= minimum else _by_items(sentence, passages)
+
+
+def _by_items(sentence: str, passages: dict[int, Passage]) -> list[int]:
+    """A list sentence ("精煮、快煮、煮粥…") copied from one or two chunks (a table cut by rows): the
+    passages holding its items, when together they hold most of them."""
+    items = [i for i in re.split(r"[、，,和及与：:]", normalize(sentence)) if 2 <= len(i) <= 8]
+    if len(items) < 3:
+        return []
+    holds = {n: {i for i in items if i in normalize(p.full_text)} for n, p in passages.items()}
+    first = max(holds, key=lambda n: len(holds[n]))
+    second = max(holds, key=lambda n: len(holds[n] - holds[first]))
+    chosen = [first] + ([second] if holds[second] - holds[first] else [])
+    covered = set().union(*(holds[n] for n in chosen))
+    return sorted(chosen) if len(covered) >= 0.6 * len(items) else []
 
 
 def _fix_sentence(sentence: str, passages: dict[int, Passage], question_numbers: set[str], used: dict, warnings: list) -> str:

@@ -65,3 +65,10 @@ def test_an_answer_with_one_figure_of_a_parallel_list_gets_the_cited_clause():
     assert parallel_rest(no_list, "建设多少个分中心？") == ""
     unlike = Checked(text="450亿元[3]", citations=[{"n": 3, "quote": "预计实现旅游总收入450亿元、增长28.5%。"}])
     assert parallel_rest(unlike, "旅游总收入是多少？") == ""  # an amount and its growth are not a list
+
+
+def test_an_uncited_list_copied_from_two_chunks_cites_both():
+    rows = [_p(1, "| 模式 | 时长 |\n| 精煮 | 50分钟 |\n| 快煮 | 30分钟 |\n| 煮粥 | 90分钟 |"),
+            _p(2, "| 模式 | 时长 |\n| 杂粮饭 | 65分钟 |\n| 煲汤 | 120分钟 |\n| 蛋糕 | 50分钟 |"), _p(3, "新建城市书房3家。")]
+    out = check("电饭煲有精煮、快煮、煮粥、杂粮饭、煲汤和蛋糕六种模式。", rows, "电饭煲有哪几种模式？")
+    assert not out.refused and [c["n"] for c in out.citations] == [1, 2]
