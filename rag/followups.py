@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 
 from .places import gazetteer
-from .tokens import tokenize
+from .specifiers import chinese_numeral, ordinals
+from .tokens import person_names, tokenize
 
 _LEAD = re.compile(r"^(那么|那|还有|另外|而|再问一下|再问)[，,、]?")
 _TAIL = re.compile(r"(呢|吗)?[？?。]*$")
@@ -73,3 +74,27 @@ def guard(rewrite: str, question: str, history: list[tuple[str, str]]) -> str:
     if kept and (not wanted or wanted & _terms(kept)):
         return kept
     return from_context(question, history[-1][0])
+
+
+_PRONOUN = re.compile(r"这位|那位|此人|(?<![其吉])[他她](?![们人国乡])")
+_RELATIVE_EDITION = {"下一届": 1, "下届": 1, "上一届": -1, "上届": -1}
+
+
+def _person(answer: str, question: str) -> str:
+    """The one person the last answer introduced (a name jieba tags, not already in its question)."""
+    names = {w for w in person_names(re.sub(r"\[\d+\]", "", answer)) if len(w) == 3 and w not in question}
+    return names.pop() if len(names) == 1 else ""
+
+
+def resolve(standalone: str, history: list[tuple[str, str]]) -> str:
+    """What a rewrite left pointing back: "她" → the person the last answer named, "下一届" → the
+    edition after the one the last question named."""
+    last_question, last_answer = history[-1]
+    person = _person(last_answer, last_question) if _PRONOUN.search(standalone) else ""
+    if person:
+        standalone = _PRONOUN.sub(person, standalone, count=1)
+    named = [k for k in ordinals(last_question) if k.endswith("届")]
+    for word, shift in _RELATIVE_EDITION.items():
+        if word in standalone and named and int(named[0][:-1]) + shift > 0:
+            standalone = standalone.replace(word, f"第{chinese_numeral(int(named[0][:-1]) + shift)}届")
+    return standalone

@@ -108,8 +108,8 @@ class Pipeline:
         text = "".join(self.generator.stream(prompting.rewrite_messages(question, history), max_tokens=60)).strip()
         text = text.splitlines()[0].strip() if text else ""
         if not 4 <= len(text) <= 200:
-            return followups.from_context(question, history[-1][0])
-        return followups.guard(text, question, history)
+            return followups.resolve(followups.from_context(question, history[-1][0]), history)
+        return followups.resolve(followups.guard(text, question, history), history)
 
     def stream(self, question: str, history: list | None = None, *, k: int | None = None) -> Iterator[Event]:
         s, started = self.settings, time.perf_counter()

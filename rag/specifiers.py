@@ -54,6 +54,13 @@ def chinese_number(text: str) -> int | None:
     return total + digit
 
 
+def chinese_numeral(n: int) -> str:
+    """6 → '六', 12 → '十二', 21 → '二十一' (1–99), as documents write editions."""
+    digits = "零一二三四五六七八九"
+    tens, ones = divmod(n, 10)
+    return (("" if tens == 1 else digits[tens]) + "十" if tens else "") + (digits[ones] if ones else "")
+
+
 def ordinals(text: str) -> dict[str, str]:
     """'第四届', '第4届', '首届' → {'4届': as written}; the counter is the kind."""
     out = {}

@@ -32,3 +32,11 @@ def words(text: str) -> list[str]:
     from .cleaning import to_simplified
 
     return [w for w in _jieba().lcut(to_simplified(text).lower()) if _KEEP.search(w) and w not in STOPWORDS]
+
+
+def person_names(text: str) -> list[str]:
+    """Words jieba tags as personal names (noisy for two-character words: callers filter)."""
+    import jieba.posseg
+
+    _jieba()
+    return [w for w, flag in jieba.posseg.cut(text) if flag == "nr"]

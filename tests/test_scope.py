@@ -227,3 +227,11 @@ def test_siblings_are_judged_in_the_clause_that_holds_the_answers_figure():
     week = scope.constraints("灵犀X2开售首周卖了多少台？")
     sales = "灵犀X2首发当日销量达到8.2万台，超过上一代开售首周的销量。"
     assert scope.answer_gap(week, _p(sales), sales, ["8.2"]) == "首周"
+
+
+def test_a_follow_up_pointing_back_names_the_person_and_the_edition():
+    film = [("第五届短片电影节的最佳短片是哪部？", "剧情短片《回声》，导演为宋晓桐[1]。")]
+    assert followups.resolve("这位导演在下一届电影节做什么？", film) == "宋晓桐导演在第六届电影节做什么？"
+    race = [("第六届马拉松女子全程冠军是谁？", "周若溪，成绩2小时29分47秒，成功卫冕[1]。")]
+    assert followups.resolve("她在第七届的成绩是多少？", race) == "周若溪在第七届的成绩是多少？"
+    assert followups.resolve("其他项目呢？", race) == "其他项目呢？"
