@@ -119,3 +119,13 @@ class Page:
         assert not problems, f"{control}: the app log has: {problems[:5]}"
         self.d.save_screenshot(str(SHOTS / name))
         CONTROLS.append((control, name))
+
+
+def open_page(url: str, log: Path, drawn: str = "#question textarea"):
+    """A fresh browser on the app, once `drawn` is on the page; yields the Page and quits the browser."""
+    driver = make_driver()
+    driver.get(url)
+    page = Page(driver, log)
+    page.wait(lambda: all(page.css(selector) for selector in drawn.split(" && ")))
+    yield page
+    driver.quit()

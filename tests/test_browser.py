@@ -15,7 +15,7 @@ import urllib.request
 
 import pytest
 
-from .browser_page import CONTROLS, LOG_PROBLEMS, SHOTS, Page, make_driver
+from .browser_page import CONTROLS, LOG_PROBLEMS, SHOTS, Page, make_driver, open_page
 from .conftest import start_app
 
 pytestmark = pytest.mark.browser
@@ -34,12 +34,7 @@ def app(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page(app):
-    driver = make_driver()
-    driver.get(app[0])
-    page = Page(driver, app[2])
-    page.wait(lambda: page.css("#question textarea"))
-    yield page
-    driver.quit()
+    yield from open_page(app[0], app[2])
 
 
 def test_examples_enter_send_citations_details_and_follow_up(app, page):

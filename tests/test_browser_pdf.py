@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .browser_page import Page, make_driver
+from .browser_page import open_page
 from .conftest import SEEDS, cli_env, free_port, wait_ready
 from .corpus_pdf import seed_lines, write_pdf, write_table_docs
 
@@ -55,12 +55,7 @@ def app(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page(app):
-    driver = make_driver()
-    driver.get(app[0])
-    page = Page(driver, app[2])
-    page.wait(lambda: page.css("#question textarea") and page.css("#chat button.example"))  # the chat is drawn
-    yield page
-    driver.quit()
+    yield from open_page(app[0], app[2], "#question textarea && #chat button.example")  # the chat is drawn
 
 
 def test_a_pdf_citation_shows_its_page_and_opens_it(app, page):
