@@ -106,6 +106,25 @@ def _fix_sentence(sentence: str, passages: dict[int, Passage], question_numbers:
     return core.rstrip() + "".join(f"[{n}]" for n in cited) + (end.group(0) if end else "")
 
 
+def _reread(sentence: str, passages: dict[int, Passage], wanted) -> str:
+    """A figure said in the asked unit ("70个") that the cited passage never says in that unit ("70项")
+    was misread: the sentence becomes the passage's own clause that states a figure in that unit and
+    best matches the question, verbatim and cited. Otherwise the sentence is kept."""
+    body = _MARK.sub("", sentence)
+    said = [f for f in numbers(body) if scope.states(body, f, wanted.unit)]
+    cited = [int(m) for m in _MARK.findall(sentence) if m.isdigit() and int(m) in passages] or list(passages)
+    if not said or any(scope.states(_support_text(passages[n]), f, wanted.unit) for n in cited for f in said):
+        return sentence
+    grams = _bigrams(wanted.question)
+    clauses = [(len(grams & _bigrams(c)), n, c) for n in cited for c in re.findall(r"[^，,；;。]+", passages[n].full_text)
+               if scope.has_unit(c, wanted.unit)]
+    if not clauses:
+        return sentence
+    _, n, clause = max(clauses)
+    end = re.search(r"[。！？；!?;]$", body)
+    return f"{clause.strip()}[{n}]" + (end.group(0) if end else "")
+
+
 def place_chain(place: str) -> list[str]:
     """'嘉兴市南湖区' → ['嘉兴', '南湖']: the names a question would use, parent first, no admin suffix."""
     return [p for p in re.findall(r"(.+?)(?:省|市|区|县)", place) if len(p) >= 2]
@@ -130,6 +149,8 @@ def check(answer: str, passages: list[Passage], question: str, wanted=None, trad
     used: dict[int, tuple] = {}
     warnings: list[str] = []
     answer = re.sub(r"([。！？；!?;])((?:\[(?:\d{1,2}|n|N)\])+)", r"\2\1", answer.strip())  # "…个。[1]" → "…个[1]。"
+    if wanted is not None and wanted.unit:
+        answer = "\n".join("".join(_reread(s, by_n, wanted) for s in _CLAUSE.findall(line)) for line in answer.split("\n"))
     fixed = "\n".join("".join(_fix_sentence(s, by_n, question_numbers, used, warnings) for s in _CLAUSE.findall(line))
                       for line in answer.split("\n"))
     citations = [_citation(by_n[n], *used[n]) for n in sorted(used)]

@@ -177,6 +177,12 @@ def reason(c: Constraints, passages: list) -> str:
     return (about_place or [gap(c, p) for p in passages] or [""])[0]
 
 
+def states(text: str, number: str, unit: str) -> bool:
+    """`text` says `number` in `unit` ("15个", "1.2万人")."""
+    units = _SAME_UNIT.get(unit, re.escape(unit))
+    return re.search(rf"(?<![\d.]){re.escape(number)}\s*(?:多|余)?(?:万|亿)*(?:多|余)?(?:{units})", normalize(text)) is not None
+
+
 def has_unit(text: str, unit: str) -> bool:
     units = _SAME_UNIT.get(unit, re.escape(unit))
     after = rf"[\d{_CN_NUM}][\d.,，]*\s*(?:多|余|万|亿)*(?:{units})"

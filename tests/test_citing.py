@@ -72,3 +72,13 @@ def test_an_uncited_list_copied_from_two_chunks_cites_both():
             _p(2, "| 模式 | 时长 |\n| 杂粮饭 | 65分钟 |\n| 煲汤 | 120分钟 |\n| 蛋糕 | 50分钟 |"), _p(3, "新建城市书房3家。")]
     out = check("电饭煲有精煮、快煮、煮粥、杂粮饭、煲汤和蛋糕六种模式。", rows, "电饭煲有哪几种模式？")
     assert not out.refused and [c["n"] for c in out.citations] == [1, 2]
+
+
+def test_a_figure_said_in_the_asked_unit_that_the_passage_says_in_another_is_reread():
+    from rag import scope
+
+    centres = [_p(1, "在重点园区建设15个企业综合服务线下分中心，推出70项“一类事”服务场景。")]
+    question = "计划建设多少个企业综合服务线下分中心？"
+    out = check("70个[1]", centres, question, scope.constraints(question))
+    assert out.text == "在重点园区建设15个企业综合服务线下分中心[1]" and not out.refused
+    assert check("15个[1]", centres, question, scope.constraints(question)).text == "15个[1]"
