@@ -17,9 +17,8 @@ from functools import lru_cache
 from .cleaning import normalize
 from .places import Place, gazetteer, most_specific
 from .tokens import tokenize
-from .specifiers import codes, contains_number, editions, ordinals, sibling_gap, years
+from .specifiers import PERIOD, codes, contains_number, editions, ordinals, sibling_gap, years
 
-_PERIOD = re.compile(r"[十][一二三四五六七八九]五")
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,12})[”\"」』]")
 _ACTUAL = re.compile(r"实际|实绩|真正|(完成|实现|达到|增长|新增|引进|建成)了(多少|几)")
 # "实际利用外资…目标" names a metric and asks for its target: not a question about what was achieved.
@@ -65,8 +64,8 @@ def constraints(question: str) -> Constraints:
     unit = _ASKED_UNIT.search(text) or _METRIC_UNIT.search(text)
     money = "元" if _MONEY.search(text) and not _RATIO.search(text) else ""
     return Constraints(places=most_specific(gazetteer().find(text)), years=years(text),
-                       periods=set(_PERIOD.findall(text)), editions=editions(text),
-                       quoted=[normalize(q) for q in _QUOTED.findall(question) if not _PERIOD.fullmatch(q)], actual=bool(_ACTUAL.search(text)) and not _ASKS_PLAN.search(text),
+                       periods=set(PERIOD.findall(text)), editions=editions(text),
+                       quoted=[normalize(q) for q in _QUOTED.findall(question) if not PERIOD.fullmatch(q)], actual=bool(_ACTUAL.search(text)) and not _ASKS_PLAN.search(text),
                        unit=_unit(unit.group(1)) if unit else money, codes=codes(text), role=_role(text), question=text)
 
 
@@ -133,7 +132,7 @@ def period_gap(c: Constraints, p) -> str:
             return "、".join(sorted(c.years)) + "年"
     # A five-year period is often named once at the top of a chapter, not in every chunk: only a
     # passage that names another period (and not the asked one) is out of scope.
-    named = set(_PERIOD.findall(normalize(f"{p.title} {p.section} {_text(p)}")))
+    named = set(PERIOD.findall(normalize(f"{p.title} {p.section} {_text(p)}")))
     if c.periods and named and not c.periods & named:
         return f"“{sorted(c.periods)[0]}”"
     return ""

@@ -1,4 +1,4 @@
-"""Specifiers: the words that pick one member of a kind — a year (2021年), an edition or ordinal
+"""Specifiers: the words that pick one member of a kind — a year (2021年), a five-year period, an edition or ordinal
 (第五届, 第3颗), a model code (X3, 11号, B轮) or a measure (100米, 48小时).
 
 A passage about the asked topic often names a sibling instead (第四届, 9号, 200米) and the small
@@ -13,6 +13,7 @@ import re
 from .cleaning import normalize
 
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=年)")
+PERIOD = re.compile(r"十[一二三四五六七八九]五")
 _CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2}
 _COUNTER = "届|次|期|批|代|轮|季|版|颗|家|座|所|条|艘|架|台|辆|部|项|站|任"
 _ORDINAL = re.compile(rf"第([零一二三四五六七八九十百两\d]+)({_COUNTER})|首(届|次|期|批|代|轮|季|家|座|所|条|艘|架|台|辆|部|项|站|任)")
@@ -94,6 +95,8 @@ def _kinded(text: str) -> dict[str, tuple[str, str]]:
     found = {k: ("序" + re.sub(r"^\d+", "", k), w) for k, w in ordinals(text).items()}
     found |= {k: ("码" + kind, k) for k, kind in _code_kinds(text).items()}
     found |= {k: ("量" + re.sub(r"^[\d.]+", "", k), w) for k, w in _measures(text).items()}
+    found |= {f"{y}年": ("年", f"{y}年") for y in years(text)}
+    found |= {p: ("五年", f"“{p}”") for p in PERIOD.findall(normalize(text))}
     return found
 
 

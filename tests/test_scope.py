@@ -235,3 +235,11 @@ def test_a_follow_up_pointing_back_names_the_person_and_the_edition():
     race = [("第六届马拉松女子全程冠军是谁？", "周若溪，成绩2小时29分47秒，成功卫冕[1]。")]
     assert followups.resolve("她在第七届的成绩是多少？", race) == "周若溪在第七届的成绩是多少？"
     assert followups.resolve("其他项目呢？", race) == "其他项目呢？"
+
+
+def test_a_clause_about_another_year_or_period_is_a_sibling():
+    from rag.specifiers import sibling_gap
+
+    assert sibling_gap("南湖区2021年高新技术产业比重的目标是多少？", "到2025年比重达到70%") == "2021年"
+    assert sibling_gap("越城区“十四五”空气优良率目标？", "“十三五”期间优良率升至85%") == "“十四五”"
+    assert sibling_gap("2023年新增就业多少人？", "新增城镇就业9.67万人") == ""
