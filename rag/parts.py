@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from .places import gazetteer
-from .specifiers import years
+from .specifiers import PERIOD, years
 
 _PARTS = re.compile(r"[^？?；;]+[？?；;]?")
 _YEAR_PAIR = re.compile(r"((?:19|20)\d{2})年?(?:和|与|及|、|跟)((?:19|20)\d{2})年")
@@ -23,14 +23,14 @@ COMPARE = re.compile(r"哪个更|谁更|更高|更低|更多|更少|相比|比�
 
 
 def by_sentence(question: str) -> list[str] | None:
-    """"2021年计划…？2023年实际…？" → two queries; later ones keep the first's subject."""
+    """"2021年计划…？2023年实际…？" (or "“十三五”末…？“十四五”…？") → two queries; later ones keep the first's subject."""
     parts = [p.strip() for p in _PARTS.findall(question) if len(p.strip()) >= 6]
-    found = [years(p) for p in parts]
+    found = [years(p) | set(PERIOD.findall(p)) for p in parts]
     # Parts about one year and place stay together: splitting them only loses the shared subject.
     if len(parts) < 2 or len(set().union(*found)) < 2:
         return None
     # The subject carried over loses the first part's year and modality ("实际…了" is not asked twice).
-    subject = re.sub(r"(?:19|20)\d{2}年|多少|是什么|哪些|实际|计划|预期|目标|了|[？?；;]", "", parts[0])
+    subject = re.sub(r"(?:19|20)\d{2}年|“?十[一二三四五六七八九]五”?(?:末|期间|时期)?|多少|是什么|哪些|实际|计划|预期|目标|了|[？?；;]", "", parts[0])
     subject = re.sub(r"(是|为|的)+$", "", subject)
     return [parts[0]] + [p if gazetteer().mentions(p) else f"{subject}，{re.sub(r'^(那|又|再|而)', '', p)}" for p in parts[1:]]
 

@@ -78,6 +78,7 @@ def test_uncited_or_out_of_scope_answers_are_withheld_with_the_reason():
     ("杭州和宁波2023年的GDP各是多少？", ["杭州2023年的GDP各是多少？", "宁波2023年的GDP各是多少？"]),
     ("2021年和2024年绍兴GDP目标分别是多少？", ["2021年绍兴GDP目标分别是多少？", "2024年绍兴GDP目标分别是多少？"]),
     ("绍兴市越城区2021年GDP是多少？", ["绍兴市越城区2021年GDP是多少？"]),
+    ("某区“十三五”末优良率达到多少？“十四五”的目标又是多少？", ["某区“十三五”末优良率达到多少？", "某区优良率达到，“十四五”的目标又是多少？"]),
 ])
 def test_questions_split_into_parts(question, expected):
     assert subqueries(question) == expected
