@@ -217,8 +217,8 @@ def answer_gap(c: Constraints, p, quote: str, figures=()) -> str:
         return other
     if c.role and quote and c.role not in normalize(quote):
         return f"“{c.role}”"
-    # the sentence the figure was taken from carries the asked unit, not merely the passage
-    if c.unit and not has_unit(quote or _text(p), c.unit):
+    # the answer's figure is said in the asked unit, not merely some figure of the passage
+    if c.unit and not (any(states(_text(p), f, c.unit) for f in figures) or has_unit(quote or _text(p), c.unit)):
         return f"以“{c.unit}”计的数字"
     if c.actual and is_plan(quote, p, c.years):
         return "实际完成的数字（资料中只有计划或目标）"

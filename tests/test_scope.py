@@ -244,3 +244,9 @@ def test_a_clause_about_another_year_or_period_is_a_sibling():
     assert sibling_gap("南湖区2021年高新技术产业比重的目标是多少？", "到2025年比重达到70%") == "2021年"
     assert sibling_gap("越城区“十四五”空气优良率目标？", "“十三五”期间优良率升至85%") == "“十四五”"
     assert sibling_gap("2023年新增就业多少人？", "新增城镇就业9.67万人") == ""
+
+
+def test_the_asked_unit_is_met_by_the_answers_figure_wherever_the_passage_says_it():
+    plan = _p("修缮不可移动文物29项。加快建设，新增博物馆3家以上。")
+    wanted = scope.constraints("计划修缮多少项不可移动文物？新增多少家博物馆？")
+    assert scope.answer_gap(wanted, plan, "加快建设，新增博物馆3家以上。", ["29", "3"]) == ""
