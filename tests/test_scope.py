@@ -150,6 +150,8 @@ def test_a_sentence_about_another_member_of_a_contrast_set_does_not_answer():
     assert scope.answer_gap(women, _p("第六届女子全程冠军为王丽。"), "第六届女子全程冠军为王丽。") == ""
     exports = scope.constraints("2023年出口总额增长多少？")
     assert scope.answer_gap(exports, _p("进口总额增长3%。", title="2024年报告"), "进口总额增长3%。") == "出口"
+    total = scope.constraints("2023年末规上工业企业总数是多少家？")
+    assert scope.answer_gap(total, _p("新增规上工业企业489家。", title="2024年报告"), "新增规上工业企业489家。") == "总数"
 
 
 def test_the_refusal_names_what_the_passages_about_the_place_lack():
