@@ -179,7 +179,7 @@ def _unbacked(citations: list[dict], by_n: dict, wanted, figures: dict) -> str |
 
 
 _CLAUSE_PART = re.compile(r"[^，,。；;！？!?]+")
-_PARALLEL = re.compile(r"\d[^、，,]*、[^、，,]*\d")
+_PARALLEL = re.compile(r"\d[^、，,]*、[^、，,]*\d|分别[^，,]*\d[^，,]*(?:和|与|及)[^，,]*\d")
 _YEARS = re.compile(r"(?:19|20)\d{2}年")
 _FIGURE_UNIT = re.compile(r"(\d+(?:\.\d+)?)([^\d.、，,]?)")
 

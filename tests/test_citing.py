@@ -63,6 +63,8 @@ def test_an_answer_with_one_figure_of_a_parallel_list_gets_the_cited_clause():
     assert parallel_rest(whole, "社保、医保参保率的目标是多少？") == ""
     no_list = Checked(text="70个[1]", citations=[{"n": 1, "quote": "建设15个分中心，推出70项场景和10个专区。"}])
     assert parallel_rest(no_list, "建设多少个分中心？") == ""
+    pair = Checked(text="95%左右[1]", citations=[{"n": 1, "quote": "城乡生活垃圾分类覆盖率分别达到95%和100%,工业危废处置率达到98%以上。"}])
+    assert parallel_rest(pair, "垃圾分类覆盖率的目标分别是多少？") == "原文：“城乡生活垃圾分类覆盖率分别达到95%和100%”[1]"
     unlike = Checked(text="450亿元[3]", citations=[{"n": 3, "quote": "预计实现旅游总收入450亿元、增长28.5%。"}])
     assert parallel_rest(unlike, "旅游总收入是多少？") == ""  # an amount and its growth are not a list
 
