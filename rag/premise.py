@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from .citing import contains_number, numbers
 from .cleaning import normalize
 
-_UNIT = r"%|个百分点|倍|(?:万|亿|万亿)?(?:元|人次|人|名|个|家|件|岁|吨|亩|台|辆|所|座|场|项|次|处|套|公里|平方米|平方公里|米|天|年|小时|分钟|公斤|千克|克|毫升|升)"
+_UNIT = r"%|个百分点|倍|(?:万|亿|万亿)?(?:元|人次|人|名|个|家|件|岁|吨|亩|台|辆|所|座|场|项|次|处|套|公里|平方米|平方公里|米|天|年|小时|分钟|公斤|千克|微克/立方米|毫克/立方米|微克|毫克|克|毫升|升)"
 # "2小时09分", "1分49秒": one stated time, asked back as "多长时间".
 _DURATION = re.compile(r"(?<![\d.])(?:\d+小时\d+分钟?(?:\d+秒)?|\d+分\d+秒)")
 _CLAIM = re.compile(rf"(?:只有|仅有|仅|才|约|大约|超过|不到|不足|达到|达|高达|低至)?((?<![\dA-Za-z.])\d+(?:\.\d+)?)({_UNIT})(?:左右|上下|以上|多)?")
@@ -22,7 +22,7 @@ _CLAUSE = re.compile(r"[^，,。？?！!；;]+[，,。？?！!；;]?")
 _YEAR_UNIT = re.compile(r"^(?:19|20)\d{2}$")
 _ASKS_FIGURE = re.compile(r"多少|几|哪")
 # The stated direction may be the false part ("下降了5%" when it grew): the open question keeps the metric only.
-_DIRECTION = re.compile(r"(下降|减少|降低|增长|增加|提高|上升|下滑|回落)(了|到|至)?$")
+_DIRECTION = re.compile(r"(下降|减少|降低|增长|增加|提高|上升|下滑|回落)(了|到|至)*$")
 
 
 @dataclass

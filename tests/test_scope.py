@@ -201,6 +201,7 @@ def test_a_stated_time_is_asked_back_with_what_the_question_is_about():
     assert found.question == "第六届马拉松，基普罗蒂奇跑出多长时间的成绩夺冠？" and found.stated == "2小时09分"
     assert "不符" in premise.verdict(found, "成绩为2小时11分52秒[1]。")
     assert premise.find("电饭煲最长可以保温48小时，对吗？").question == "电饭煲最长可以保温多少小时？"
+    assert premise.find("某区PM2.5年均浓度上升到了37微克/立方米，准备怎么治理？").question == "某区PM2.5年均浓度多少微克/立方米？"
 
 
 def test_a_figure_two_passages_hold_is_cited_from_the_one_whose_wording_matches():
