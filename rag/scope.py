@@ -28,7 +28,7 @@ _RELATIVE = (("去年", -1), ("上年", -1), ("上一年", -1), ("过去一年",
 _CN_NUM = "零一二三四五六七八九十百千万两"
 _UNIT_WORDS = "名|位|人次|人|个|家|所|座|场次|场|件|项|次|台|辆|套|条|处|亩|吨|元|天|年|岁|篇|部|本|张|户|栋|公里|千米|米|平方米|小时|分钟|倍"
 # "多少家/几个" asks for a count; "哪几家" asks which ones, and names are the answer.
-_ASKED_UNIT = re.compile(rf"(?:多少|(?<!哪)几)(?:万|亿|万亿)?({_UNIT_WORDS})")
+_ASKED_UNIT = re.compile(rf"(?:多少|(?<!哪)几)(?:万|亿|万亿)?(?:个(?=小时|钟头|百分点))?({_UNIT_WORDS})")  # 几个小时 asks hours
 # "观影人次是多少": the count's unit is named in the metric, before the ask.
 _METRIC_UNIT = re.compile(r"(人次|人数|场次|次数|户数|件数|台数|辆数|家数|个数)(?:是|有|为|达到|共|一共)*多少")
 # "主刀医生是谁": an answer about a person in that role, so the cited sentence names the role.
