@@ -70,7 +70,8 @@ def constraints(question: str) -> Constraints:
 
 
 def _unit(word: str) -> str:
-    return word if word in ("人次", "场次") or len(word) == 1 else word[0]  # 人数 → 人, 户数 → 户
+    """The unit a count is said in: 人数 → 人, 户数 → 户; asked units (小时, 公里, 人次) as they are."""
+    return word[0] if word.endswith("数") else word
 
 
 def _role(text: str) -> str:

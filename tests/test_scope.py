@@ -163,7 +163,7 @@ def test_the_refusal_names_what_the_passages_about_the_place_lack():
 
 def test_which_ones_is_not_a_count():
     assert scope.constraints("两个“2”分别指哪几家机构？").unit == "" and scope.constraints("新增几家机构？").unit == "家"
-    assert scope.constraints("每天最多能预约几个小时？").unit == "小时"
+    assert scope.constraints("每天最多能预约几个小时？").unit == "小时" and scope.constraints("全长多少公里？").unit == "公里"
 
 
 def test_a_follow_up_that_only_changes_the_year_keeps_the_last_question():
