@@ -104,7 +104,7 @@ class Pipeline:
 
     def standalone(self, question: str, history: list) -> str:
         if not prompting.needs_rewrite(question, history):
-            return question
+            return followups.resolve(question, history) if history else question
         text = "".join(self.generator.stream(prompting.rewrite_messages(question, history), max_tokens=60)).strip()
         text = text.splitlines()[0].strip() if text else ""
         if not 4 <= len(text) <= 200:
