@@ -4,8 +4,11 @@ A retrieved passage is often about the asked topic but not the asked place, year
 quantity or modality (a plan's target when the question asks what was achieved). The small
 model copies whatever fills the slot, so the answer stage checks these constraints itself:
 before generation (no passage in scope → refuse, and say what is missing) and after it
-(the cited passages must meet them, or the answer is withheld). Nothing here knows the corpus:
-places come from the national gazetteer, the rest from the question's own words.
+(the cited passages must meet them, or the answer is withheld). After generation the cited
+sentence is judged too: the clause holding the answer's figure must not be about a sibling of
+what was asked (200米 for 100米, 2025年 for 2021年, see specifiers), a who-question's role must be
+named, and the figure must be said in the asked unit. Nothing here knows the corpus: places come
+from the national gazetteer, the rest from the question's own words.
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ from functools import lru_cache
 
 from .cleaning import normalize
 from .places import Place, gazetteer, most_specific
-from .tokens import tokenize
 from .specifiers import PERIOD, codes, contains_number, editions, ordinals, sibling_gap, years
+from .tokens import tokenize
 
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,12})[”\"」』]")
 _ACTUAL = re.compile(r"实际|实绩|真正|(完成|实现|达到|增长|新增|引进|建成)了(多少|几)")
@@ -198,20 +201,22 @@ def _focus(quote: str, figures) -> str:
 
 
 def answer_gap(c: Constraints, p, quote: str, figures=()) -> str:
-    """What a cited passage lacks for the question: scope, the asked quantity, or an actual result.
+    """What a cited passage lacks for the question: scope, the asked place in the cited sentence,
+    the asked member of a kind (not a sibling), role or unit, or an actual result."""
+    return gap(c, p) or _foreign_place(c, p, quote) or _sentence_gap(c, p, quote, figures)
 
-    A place that is not the document's own must be named in the very sentence cited: a report on
-    绍兴 that mentions 杭州 once is not thereby about 杭州's figures.
-    """
-    found = gap(c, p)
-    if found:
-        return found
+
+def _foreign_place(c: Constraints, p, quote: str) -> str:
+    """A place that is not the document's own must be named in the very sentence cited: a report on
+    绍兴 that mentions 杭州 once is not thereby about 杭州's figures. Only against a document known to
+    be about another place: without place metadata its title or heading is all there is to go by."""
     own = _doc_place(getattr(p, "place", "") or "")
-    # Only against a document known to be about another place: without place metadata the passage's
-    # own mention (its title or heading) is all there is to go by.
-    foreign = [x for x in c.places if own and own.code != x.code]
-    if quote and any(x.name not in normalize(quote) and x.short not in normalize(quote) for x in foreign):
-        return next(x.name for x in foreign if x.name not in normalize(quote) and x.short not in normalize(quote))
+    said = normalize(quote)
+    missing = [x.name for x in c.places if own and own.code != x.code and x.name not in said and x.short not in said]
+    return missing[0] if quote and missing else ""
+
+
+def _sentence_gap(c: Constraints, p, quote: str, figures) -> str:
     focus = _focus(quote, figures)
     other = (contrast_gap(c.question, focus) or sibling_gap(c.question, focus)) if c.question and quote else ""
     if other:
