@@ -207,6 +207,18 @@ def parallel_rest(checked: Checked, question: str, traditional: bool = False) ->
     return "；".join(dict.fromkeys(added))
 
 
+def hollow_rest(checked: Checked, question: str, traditional: bool = False) -> str:
+    """An answer that only restates the question ("…四项目标具体是：[1]") gets its cited sentence, verbatim."""
+    if checked.refused or not checked.citations:
+        return ""
+    text = _MARK.sub("", checked.text)
+    said = _bigrams(re.sub(r"[\W\d_]", "", text)) - _bigrams(question)
+    if len(said) >= 3 or set(numbers(text)) - set(numbers(question)):
+        return ""
+    first = checked.citations[0]
+    return f"原文：“{(to_traditional if traditional else to_simplified)(first['quote'])}”[{first['n']}]"
+
+
 def combine(parts: list[Checked]) -> Checked:
     """The answers to a question's parts as one: refused only when every part is."""
     if len(parts) == 1:

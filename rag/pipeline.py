@@ -185,7 +185,7 @@ class Pipeline:
         for key in clock["usage"]:
             clock["usage"][key] += (getattr(self.generator, "last_usage", {}) or {}).get(key, 0)
         checked = citing.check("".join(pieces), usable, query, wanted, traditional)
-        rest = citing.parallel_rest(checked, query, traditional)
+        rest = citing.parallel_rest(checked, query, traditional) or citing.hollow_rest(checked, query, traditional)
         if rest:
             checked.text += "\n" + rest
             yield Event("token", "\n" + rest)

@@ -84,3 +84,15 @@ def test_a_figure_said_in_the_asked_unit_that_the_passage_says_in_another_is_rer
     out = check("70个[1]", centres, question, scope.constraints(question))
     assert out.text == "在重点园区建设15个企业综合服务线下分中心[1]" and not out.refused
     assert check("15个[1]", centres, question, scope.constraints(question)).text == "15个[1]"
+
+
+def test_an_answer_that_only_restates_the_question_gets_the_cited_sentence():
+    from rag.citing import Checked, hollow_rest
+
+    question = "2023年奋力实现的“亚运出彩”等四项目标具体是哪四项？"
+    quote = "奋力实现亚运出彩、经济出新、项目出效、风险出清。"
+    hollow = Checked(text="2023年奋力实现的“亚运出彩”等四项目标具体是：[1]", citations=[{"n": 1, "quote": quote}])
+    assert hollow_rest(hollow, question) == f"原文：“{quote}”[1]"
+    full = Checked(text="亚运出彩、经济出新、项目出效、风险出清[1]。", citations=[{"n": 1, "quote": quote}])
+    assert hollow_rest(full, question) == ""
+    assert hollow_rest(Checked(text="83%以上[1]", citations=[{"n": 1, "quote": "优良率达83%以上。"}]), "优良率目标是多少？") == ""
