@@ -94,7 +94,13 @@ def _fix_sentence(sentence: str, passages: dict[int, Passage], question_numbers:
         if _supports(passages[best], figures) > max((_supports(passages[n], figures) for n in cited), default=0):
             cited = [best] + [n for n in cited if _supports(passages[n], figures)]
         for f in figures:
-            if not any(contains_number(_support_text(passages[n]), f) for n in cited):
+            if any(contains_number(_support_text(passages[n]), f) for n in cited):
+                continue
+            # "第五届1.2万人，第六届1.5万人[1]": the second figure's own passage is cited too
+            holders = [n for n in passages if contains_number(_support_text(passages[n]), f)]
+            if holders:
+                cited.append(max(holders, key=lambda n: len(_bigrams(body) & _bigrams(passages[n].full_text))))
+            else:
                 warnings.append(f"数字 {f} 未出现在所引用的资料中 / figure {f} is not in any cited passage")
     if not cited:
         cited = _by_overlap(body, passages)

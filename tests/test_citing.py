@@ -96,3 +96,9 @@ def test_an_answer_that_only_restates_the_question_gets_the_cited_sentence():
     full = Checked(text="亚运出彩、经济出新、项目出效、风险出清[1]。", citations=[{"n": 1, "quote": quote}])
     assert hollow_rest(full, question) == ""
     assert hollow_rest(Checked(text="83%以上[1]", citations=[{"n": 1, "quote": "优良率达83%以上。"}]), "优良率目标是多少？") == ""
+
+
+def test_a_sentence_with_figures_from_two_passages_cites_both():
+    fifth, sixth = _p(1, "第五届马拉松总参赛人数1.2万人。"), _p(2, "第六届马拉松总参赛人数1.5万人。")
+    out = check("第五届总参赛人数是1.2万人，第六届是1.5万人[1]。", [fifth, sixth], "第五届和第六届的参赛人数分别是多少？")
+    assert [c["n"] for c in out.citations] == [1, 2] and out.warnings == []
