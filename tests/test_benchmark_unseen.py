@@ -18,15 +18,14 @@ from rag.config import PROJECT_ROOT, load_settings
 pytestmark = pytest.mark.bench
 
 TESTS = PROJECT_ROOT / "tests"
-# Measured 2026-11-23 (AMD EPYC, 2 cores): validation accuracy 0.68, refusal 0.85, false refusal 0.11, citation
-# precision 0.96, grounding 0.99; general corpus accuracy 0.78, refusal 0.70, false refusal 0.12, citation precision
-# 1.00, grounding 0.93. Issue 12's targets (validation accuracy 0.85, false refusal 0.08; general accuracy 0.80,
-# refusal 0.85, false refusal 0.10) are NOT met yet: these floors guard what there is, a few questions under it
-# (another CPU may answer a question or two differently).
-VALIDATION_FLOORS = {"accuracy": 0.62, "refusal": 0.78, "citation_precision": 0.90, "grounding": 0.95}
+# Measured 2026-11-23 (AMD EPYC, 2 cores), session 5: validation accuracy 0.73, refusal 0.85, false refusal 0.11,
+# citation precision 0.96, grounding 0.99; general corpus accuracy 0.84, refusal 1.00, false refusal 0.06, citation
+# precision 1.00, grounding 0.94. Issue 12's validation targets (accuracy 0.85, false refusal 0.08) are NOT met:
+# these floors guard what there is, a few questions under it (another CPU may answer a question or two differently).
+VALIDATION_FLOORS = {"accuracy": 0.66, "refusal": 0.78, "citation_precision": 0.90, "grounding": 0.95}
 VALIDATION_CEILINGS = {"false_refusal": 0.16}
-GENERAL_FLOORS = {"accuracy": 0.72, "refusal": 0.62, "citation_precision": 0.90, "grounding": 0.88}
-GENERAL_CEILINGS = {"false_refusal": 0.18}
+GENERAL_FLOORS = {"accuracy": 0.76, "refusal": 0.85, "citation_precision": 0.90, "grounding": 0.88}
+GENERAL_CEILINGS = {"false_refusal": 0.12}
 
 
 def _run(settings, qa: str, name: str) -> dict:
