@@ -15,7 +15,7 @@ from . import scope
 from .cleaning import normalize, to_simplified, to_traditional
 from .prompting import _SENTENCE as _CLAUSE  # one definition of a sentence for trimming and citing
 from .prompting import REFUSAL, Passage
-from .specifiers import contains_number, numbers
+from .specifiers import clauses, contains_number, numbers, without_years
 
 _MARK = re.compile(r"\[(\d{1,2}|n|N)\]")
 
@@ -89,8 +89,8 @@ def _fix_sentence(sentence: str, passages: dict[int, Passage], question_numbers:
     figures = [f for f in numbers(body) if f not in question_numbers]
     if figures:
         # Two passages with the figure: the one whose wording the sentence shares ("上限5000人" vs "5000人次")
-        best = max(passages, key=lambda n: (_supports(passages[n], figures), n in cited,
-                                            len(_bigrams(body) & _bigrams(passages[n].full_text)), -n))
+        shared = lambda n: len(_bigrams(body) & _bigrams(passages[n].full_text))
+        best = max(passages, key=lambda n: (_supports(passages[n], figures), n in cited, shared(n), -n))
         if _supports(passages[best], figures) > max((_supports(passages[n], figures) for n in cited), default=0):
             cited = [best] + [n for n in cited if _supports(passages[n], figures)]
         for f in figures:
@@ -99,7 +99,7 @@ def _fix_sentence(sentence: str, passages: dict[int, Passage], question_numbers:
             # "第五届1.2万人，第六届1.5万人[1]": the second figure's own passage is cited too
             holders = [n for n in passages if contains_number(_support_text(passages[n]), f)]
             if holders:
-                cited.append(max(holders, key=lambda n: len(_bigrams(body) & _bigrams(passages[n].full_text))))
+                cited.append(max(holders, key=shared))
             else:
                 warnings.append(f"数字 {f} 未出现在所引用的资料中 / figure {f} is not in any cited passage")
     if not cited:
@@ -122,11 +122,11 @@ def _reread(sentence: str, passages: dict[int, Passage], wanted) -> str:
     if not said or any(scope.states(_support_text(passages[n]), f, wanted.unit) for n in cited for f in said):
         return sentence
     grams = _bigrams(wanted.question)
-    clauses = [(len(grams & _bigrams(c)), n, c) for n in cited for c in re.findall(r"[^，,；;。]+", passages[n].full_text)
-               if scope.has_unit(c, wanted.unit)]
-    if not clauses:
+    found = [(len(grams & _bigrams(c)), n, c) for n in cited for c in clauses(passages[n].full_text)
+             if scope.has_unit(c, wanted.unit)]
+    if not found:
         return sentence
-    _, n, clause = max(clauses)
+    _, n, clause = max(found)
     end = re.search(r"[。！？；!?;]$", body)
     return f"{clause.strip()}[{n}]" + (end.group(0) if end else "")
 
@@ -186,7 +186,6 @@ def _unbacked(citations: list[dict], by_n: dict, wanted, figures: dict) -> str |
 
 _CLAUSE_PART = re.compile(r"[^，,。；;！？!?]+")
 _PARALLEL = re.compile(r"\d[^、，,]*、[^、，,]*\d|分别[^，,]*\d[^，,]*(?:和|与|及)[^，,]*\d")
-_YEARS = re.compile(r"(?:19|20)\d{2}年")
 _FIGURE_UNIT = re.compile(r"(\d+(?:\.\d+)?)([^\d.、，,]?)")
 
 
@@ -202,14 +201,13 @@ def parallel_rest(checked: Checked, question: str, traditional: bool = False) ->
     added = []
     for c in checked.citations:
         for clause in _CLAUSE_PART.findall(c["quote"]):
-            body = _YEARS.sub("", normalize(clause))
+            body = without_years(normalize(clause))
             units = {}
             for number, unit in _FIGURE_UNIT.findall(body):
                 units.setdefault(unit, set()).add(number)
             # a list of like figures ("98%、99%", "10人以上、…40人以上"), not "450亿元、增长28.5%"
             if _PARALLEL.search(body) and any(same & given and same - given - asked for same in units.values()):
-                clause = (to_traditional if traditional else to_simplified)(clause.strip())
-                added.append(f"原文：“{clause}”[{c['n']}]")
+                added.append(_verbatim(clause.strip(), c["n"], traditional))
     return "；".join(dict.fromkeys(added))
 
 
@@ -221,8 +219,12 @@ def hollow_rest(checked: Checked, question: str, traditional: bool = False) -> s
     said = _bigrams(re.sub(r"[\W\d_]", "", text)) - _bigrams(question)
     if len(said) >= 3 or set(numbers(text)) - set(numbers(question)):
         return ""
-    first = checked.citations[0]
-    return f"原文：“{(to_traditional if traditional else to_simplified)(first['quote'])}”[{first['n']}]"
+    return _verbatim(checked.citations[0]["quote"], checked.citations[0]["n"], traditional)
+
+
+def _verbatim(text: str, n: int, traditional: bool) -> str:
+    """A passage's own words added under an answer, cited and in the answer's script."""
+    return f"原文：“{(to_traditional if traditional else to_simplified)(text)}”[{n}]"
 
 
 def combine(parts: list[Checked]) -> Checked:

@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from .cleaning import normalize
 from .places import Place, gazetteer, most_specific
-from .specifiers import PERIOD, codes, contains_number, editions, ordinals, sibling_gap, years
+from .specifiers import PERIOD, clauses, codes, contains_number, editions, ordinals, sibling_gap, years
 from .tokens import tokenize
 
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,12})[”\"」』]")
@@ -196,7 +196,7 @@ def has_unit(text: str, unit: str) -> bool:
 def _focus(quote: str, figures) -> str:
     """The clauses of the cited sentence that hold the answer's figures: "注册会员约120万人" of a sentence
     that also says "开出第一家店" is not about a sibling of "第100家"."""
-    held = [c for c in re.findall(r"[^，,；;。]+", quote) if any(contains_number(c, f) for f in figures)]
+    held = [c for c in clauses(quote) if any(contains_number(c, f) for f in figures)]
     return "，".join(held) or quote
 
 

@@ -34,6 +34,16 @@ def contains_number(text: str, number: str) -> bool:
     return re.search(rf"(?<![\d.]){re.escape(number)}(?!\d|\.\d)", normalize(text)) is not None
 
 
+def without_years(text: str) -> str:
+    """`text` with its written-out years' digits removed, so they are not counted as figures."""
+    return _YEAR.sub("", text)
+
+
+def clauses(text: str) -> list[str]:
+    """The comma-separated clauses of a sentence: where one figure and what it is said of sit together."""
+    return re.findall(r"[^，,；;。]+", text)
+
+
 def years(text: str) -> set[str]:
     """'2021年' → {'2021'}: the one definition of a written-out year."""
     return set(_YEAR.findall(normalize(text)))
