@@ -177,19 +177,36 @@ class Pipeline:
             text = scope.describe(missing, traditional)
             yield Event("token", text)
             return citing.Checked(text=text, refused=True, cause="scope", missing=missing)
-        pieces = []
-        for piece in self.generator.stream(prompting.messages(clock["directive"] + query, usable, traditional), max_tokens=self.settings.max_answer_tokens):
-            clock["first"] = clock["first"] or time.perf_counter()
-            pieces.append(piece)
-            yield Event("token", piece)
-        for key in clock["usage"]:
-            clock["usage"][key] += (getattr(self.generator, "last_usage", {}) or {}).get(key, 0)
-        checked = citing.check("".join(pieces), usable, query, wanted, traditional)
+        text, shown = yield from self._generate(clock["directive"] + query, usable, traditional, clock)
+        checked = citing.check(text, usable, query, wanted, traditional)
+        best = prompting.closest(query, usable, self.settings.second_look) if checked.refused and checked.cause == "model" else None
+        if best:
+            usable = [prompting.whole(best, traditional)]
+            text, again = yield from self._generate(clock["directive"] + query, usable, traditional, clock, "\n" if shown else "")
+            checked, shown = citing.check(text, usable, query, wanted, traditional), shown or again
+        if checked.refused and checked.cause == "model" and not shown:
+            yield Event("token", checked.text)
         rest = citing.parallel_rest(checked, query, traditional) or citing.hollow_rest(checked, query, traditional)
         if rest:
             checked.text += "\n" + rest
             yield Event("token", "\n" + rest)
         return checked
+
+    def _generate(self, query: str, passages: list, traditional: bool, clock: dict, lead: str = ""):
+        """(answer, whether any of it was shown): streamed, but a refusal is held back, as a second look may still answer."""
+        pieces, held = [], True
+        for piece in self.generator.stream(prompting.messages(query, passages, traditional), max_tokens=self.settings.max_answer_tokens):
+            clock["first"] = clock["first"] or time.perf_counter()
+            pieces.append(piece)
+            text = "".join(pieces)
+            if held and not (prompting.REFUSAL.startswith(text) or prompting.REFUSAL_TRADITIONAL.startswith(text)
+                             or citing.is_refusal(text)):
+                held, piece = False, lead + text
+            if not held:
+                yield Event("token", piece)
+        for key in clock["usage"]:
+            clock["usage"][key] += (getattr(self.generator, "last_usage", {}) or {}).get(key, 0)
+        return "".join(pieces), not held
 
     def retrieve(self, standalone: str, k: int, traditional: bool) -> list[tuple[str, list]]:
         """(query, passages) per part of the question, passages numbered across all parts.

@@ -203,3 +203,25 @@ def rewrite_messages(question: str, history: list[tuple[str, str]]) -> list[dict
 
 def strip_citations(text: str) -> str:
     return re.sub(r"\[\d+\]", "", text)
+
+
+def closest(question: str, passages: list[Passage], share: float) -> Passage | None:
+    """The passage holding the largest share of the question's words, if that share reaches `share`.
+
+    Used for a second look after the model refused: the small model often misses an answer that is
+    there when several passages compete for its attention.
+    """
+    from .explaining import found_terms, terms_of
+
+    terms = terms_of(question)
+    if not terms or not passages:
+        return None
+    cover = lambda p: len(found_terms(terms, to_simplified(f"{p.title} {p.section} {p.full_text}"))) / len(terms)
+    best = max(passages, key=cover)
+    return best if cover(best) >= share else None
+
+
+def whole(p: Passage, traditional: bool) -> Passage:
+    """The passage with its whole chunk text (not trimmed), in the question's script."""
+    text = defuse(to_traditional(p.full_text) if traditional else to_simplified(p.full_text))
+    return Passage(**{**p.to_dict(), "text": text})

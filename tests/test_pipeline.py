@@ -101,3 +101,28 @@ def test_a_scope_refusal_gives_its_reason_in_the_retrieval_details(hash_index):
     data = store.load(hash_index.index_dir, "hash-bigram@256")
     answer = Pipeline(hash_index, Retriever(data, HashEmbedder(256)), FakeGenerator(_echo_first_figure)).answer("温州市2023年GDP是多少？")
     assert re.search(r"没有段落提到问题中的“温州(市)?”", answer.retrieval["reason"])
+
+
+def _refuses_when_crowded(messages):
+    """Refuses while several passages compete; answers from a single passage (the small model's failure)."""
+    user = messages[-1]["content"]
+    return REFUSAL if user.count("《") > 1 else _echo_first_figure(messages)
+
+
+def test_a_refusal_gets_a_second_look_at_the_closest_passage(hash_index):
+    data = store.load(hash_index.index_dir, "hash-bigram@256")
+    gen = FakeGenerator(_refuses_when_crowded)
+    pipeline = Pipeline(hash_index, Retriever(data, HashEmbedder(256)), gen)
+    tokens = [e.data for e in pipeline.stream("越城区2021年5G基站的建设计划是什么？") if e.kind == "token"]
+    answer = pipeline.answer("越城区2021年5G基站的建设计划是什么？")
+    assert len(gen.calls) == 4 and gen.calls[1][-1]["content"].count("《") == 1
+    assert not answer.refused and answer.citations
+    assert REFUSAL not in "".join(tokens)  # the first refusal was held back, never shown
+
+
+def test_no_second_look_when_no_passage_holds_the_question(hash_index):
+    data = store.load(hash_index.index_dir, "hash-bigram@256")
+    gen = FakeGenerator(lambda m: REFUSAL)
+    answer = Pipeline(hash_index, Retriever(data, HashEmbedder(256)), gen).answer("越城区2021年有哪些关于火星探测器的计划？")
+    assert answer.refused and answer.text == REFUSAL
+    assert len(gen.calls) == 1
