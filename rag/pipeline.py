@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
-from . import citing, explaining, followups, premise, prompting, scope
+from . import citing, explaining, followups, horizons, premise, prompting, scope
 from .cleaning import is_traditional
 from .errors import InputError
 from .parts import compare, subqueries
@@ -171,7 +171,7 @@ class Pipeline:
         """
         wanted = scope.constraints(query)
         wanted.unit = wanted.unit if clock["own_unit"] else ""
-        usable = [p for p in group if not scope.gap(wanted, p)]
+        usable = horizons.prefer(query, [p for p in group if not scope.gap(wanted, p)])
         if not usable:
             missing = scope.reason(wanted, group)
             text = scope.describe(missing, traditional)
