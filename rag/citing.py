@@ -222,6 +222,29 @@ def hollow_rest(checked: Checked, question: str, traditional: bool = False) -> s
     return _verbatim(checked.citations[0]["quote"], checked.citations[0]["n"], traditional)
 
 
+# "叫什么/指的是哪个/是谁/如何" asks for words, not a count: the small model paraphrases a name
+# ("浙江省大救助信息系统" for "…“浙里救”"), so the passage's own clauses are shown under the answer.
+_ASKS_WORDS = re.compile(r"什么|哪|谁|怎样|怎么|如何")
+_ASKS_COUNT = re.compile(r"多少|几")
+
+
+def named_rest(checked: Checked, question: str, traditional: bool = False, most: int = 2) -> str:
+    """For a question that asks for words, answered without a figure of its own: the cited clauses
+    sharing most words with the question, verbatim and cited, unless the answer already says them."""
+    if checked.refused or not _ASKS_WORDS.search(question) or _ASKS_COUNT.search(question):
+        return ""
+    said = _MARK.sub("", checked.text)
+    if set(numbers(said)) - set(numbers(question)):
+        return ""
+    words = lambda t: _bigrams(re.sub(r"[\W\d_]", "", t))  # punctuation and footnote numbers are not words
+    grams, said = words(question), words(said)
+    new = lambda c: len(words(c) - said) > 0.2 * len(words(c))
+    found = [(len(grams & words(c)), -i, c.strip(), cite["n"]) for cite in checked.citations
+             for i, c in enumerate(_CLAUSE_PART.findall(cite["quote"]))]
+    best = sorted((f for f in found if f[0] >= 3 and new(f[2])), reverse=True)[:most]
+    return "；".join(_verbatim(clause, n, traditional) for *_, clause, n in sorted(best, key=lambda f: (f[3], -f[1])))
+
+
 def _verbatim(text: str, n: int, traditional: bool) -> str:
     """A passage's own words added under an answer, cited and in the answer's script."""
     return f"原文：“{(to_traditional if traditional else to_simplified)(text)}”[{n}]"

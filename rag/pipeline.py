@@ -186,7 +186,8 @@ class Pipeline:
             checked, shown = citing.check(text, usable, query, wanted, traditional), shown or again
         if checked.refused and checked.cause == "model" and not shown:
             yield Event("token", checked.text)
-        rest = citing.parallel_rest(checked, query, traditional) or citing.hollow_rest(checked, query, traditional)
+        rest = (citing.parallel_rest(checked, query, traditional) or citing.hollow_rest(checked, query, traditional)
+                or citing.named_rest(checked, query, traditional))
         if rest:
             checked.text += "\n" + rest
             yield Event("token", "\n" + rest)

@@ -102,3 +102,18 @@ def test_a_sentence_with_figures_from_two_passages_cites_both():
     fifth, sixth = _p(1, "第五届马拉松总参赛人数1.2万人。"), _p(2, "第六届马拉松总参赛人数1.5万人。")
     out = check("第五届总参赛人数是1.2万人，第六届是1.5万人[1]。", [fifth, sixth], "第五届和第六届的参赛人数分别是多少？")
     assert [c["n"] for c in out.citations] == [1, 2] and out.warnings == []
+
+
+def test_a_question_asking_for_words_gets_the_cited_clause_verbatim():
+    from rag.citing import Checked, named_rest
+
+    quote = "【5】“1+8+X”大救助体系:“1”指浙江省大救助信息系统“浙里救”,“8”指低保、特困、救灾"
+    paraphrase = Checked(text="浙江省大救助信息系统[1]", citations=[{"n": 1, "quote": quote}])
+    question = "“1+8+X”大救助体系中的“1”指的是哪个信息系统？"
+    assert named_rest(paraphrase, question) == "原文：“【5】“1+8+X”大救助体系:“1”指浙江省大救助信息系统“浙里救””[1]"
+    # already said in full, a figure answered, a count asked, or refused: nothing is added
+    whole = Checked(text="“1”指浙江省大救助信息系统“浙里救”[1]。", citations=[{"n": 1, "quote": "“1”指浙江省大救助信息系统“浙里救”"}])
+    assert named_rest(whole, question) == ""
+    assert named_rest(Checked(text="60%以上[1]", citations=[{"n": 1, "quote": quote}]), "覆盖率的目标是什么？") == ""
+    assert named_rest(paraphrase, "“1+8+X”大救助体系包括几个信息系统？") == ""
+    assert named_rest(Checked(text="资料中没有相关信息。", refused=True), question) == ""
