@@ -225,7 +225,7 @@ def hollow_rest(checked: Checked, question: str, traditional: bool = False) -> s
 # "叫什么/指的是哪个/是谁/如何" asks for words, not a count: the small model paraphrases a name
 # ("浙江省大救助信息系统" for "…“浙里救”"), so the passage's own clauses are shown under the answer.
 _ASKS_WORDS = re.compile(r"什么|哪|谁|怎样|怎么|如何")
-_ASKS_COUNT = re.compile(r"多少|几")
+_ASKS_COUNT = re.compile(r"多少|(?<!哪)几")  # "哪几家" asks which ones
 
 
 def named_rest(checked: Checked, question: str, traditional: bool = False, most: int = 2) -> str:

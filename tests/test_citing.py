@@ -116,4 +116,5 @@ def test_a_question_asking_for_words_gets_the_cited_clause_verbatim():
     assert named_rest(whole, question) == ""
     assert named_rest(Checked(text="60%以上[1]", citations=[{"n": 1, "quote": quote}]), "覆盖率的目标是什么？") == ""
     assert named_rest(paraphrase, "“1+8+X”大救助体系包括几个信息系统？") == ""
+    assert named_rest(paraphrase, "“1+8+X”大救助体系中的“1”指的是哪几个信息系统？")  # which ones, not how many
     assert named_rest(Checked(text="资料中没有相关信息。", refused=True), question) == ""
