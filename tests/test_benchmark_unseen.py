@@ -18,13 +18,14 @@ from rag.config import PROJECT_ROOT, load_settings
 pytestmark = pytest.mark.bench
 
 TESTS = PROJECT_ROOT / "tests"
-# Measured 2026-11-23 (AMD EPYC, 2 cores), session 5: validation accuracy 0.73, refusal 0.85, false refusal 0.11,
-# citation precision 0.96, grounding 0.99; general corpus accuracy 0.88, refusal 1.00, false refusal 0.02, citation
-# precision 1.00, grounding 1.00. Issue 12's validation targets (accuracy 0.85, false refusal 0.08) are NOT met:
-# these floors guard what there is, a few questions under it (another CPU may answer a question or two differently).
-VALIDATION_FLOORS = {"accuracy": 0.66, "refusal": 0.78, "citation_precision": 0.90, "grounding": 0.95}
+# Measured 2026-12-01 (AMD EPYC family 23 model 49, Zen 2, 2 cores), session 7: validation accuracy 0.75, refusal 0.81,
+# false refusal 0.10, citation precision 0.96, grounding 0.98; general corpus accuracy 0.86, refusal 0.96, false refusal
+# 0.04, citation precision 1.00, grounding 1.00. Issue 12's validation targets (accuracy 0.85, refusal 0.85, false
+# refusal 0.08) are NOT met: these floors guard what there is, a few questions under it (another CPU may answer a
+# question or two differently).
+VALIDATION_FLOORS = {"accuracy": 0.70, "refusal": 0.78, "citation_precision": 0.90, "grounding": 0.95}
 VALIDATION_CEILINGS = {"false_refusal": 0.16}
-GENERAL_FLOORS = {"accuracy": 0.76, "refusal": 0.85, "citation_precision": 0.90, "grounding": 0.88}
+GENERAL_FLOORS = {"accuracy": 0.80, "refusal": 0.85, "citation_precision": 0.90, "grounding": 0.88}
 GENERAL_CEILINGS = {"false_refusal": 0.12}
 
 
