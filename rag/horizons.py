@@ -62,8 +62,8 @@ def of_passage(p) -> Horizon:
 
 
 def asked(question: str) -> Horizon:
-    text = normalize(question)
-    return Horizon(frozenset(int(y) for y in years(text)), frozenset(period_span(p) for p in PERIOD.findall(text)))
+    """The years and periods a question (or a chunk's own text) names: a heading read without a document year."""
+    return of_heading(question)
 
 
 def fits(want: Horizon, have: Horizon) -> bool | None:
