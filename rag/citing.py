@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import scope
+from .figures import as_written
 from .cleaning import normalize, to_simplified, to_traditional
 from .prompting import _SENTENCE as _CLAUSE  # one definition of a sentence for trimming and citing
 from .prompting import REFUSAL, Passage
@@ -105,6 +106,7 @@ def _fix_sentence(sentence: str, passages: dict[int, Passage], question_numbers:
     if not cited:
         cited = _by_overlap(body, passages)
     cited = list(dict.fromkeys(cited))
+    body = as_written(body, [passages[n].full_text for n in cited])
     for n in cited:
         used.setdefault(n, (figures, body))
     end = re.search(r"[。！？；!?;]$", body)

@@ -14,7 +14,8 @@ from .cleaning import normalize
 
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=年)")
 PERIOD = re.compile(r"十[一二三四五六七八九]五")
-_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2}
+_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2, "〇": 0, "○": 0}
+_CN_YEAR = re.compile(r"(?<![零〇○一二三四五六七八九十])([零〇○一二三四五六七八九]{4})(?=年)")
 _COUNTER = "届|次|期|批|代|轮|季|版|颗|家|座|所|条|艘|架|台|辆|部|项|站|任"
 _ORDINAL = re.compile(rf"第([零一二三四五六七八九十百两\d]+)({_COUNTER})|首(届|次|期|批|代|轮|季|家|座|所|条|艘|架|台|辆|部|项|站|任)")
 # Model and product codes ("X3", "11号", "B轮", "PM2.5"): a passage about X2 does not answer a question about X3.
@@ -45,8 +46,10 @@ def clauses(text: str) -> list[str]:
 
 
 def years(text: str) -> set[str]:
-    """'2021年' → {'2021'}: the one definition of a written-out year."""
-    return set(_YEAR.findall(normalize(text)))
+    """'2021年' or '二〇三五年' → {'2021'} / {'2035'}: the one definition of a written-out year."""
+    text = normalize(text)
+    spelled = {"".join(str(_CN_DIGITS[c]) for c in y) for y in _CN_YEAR.findall(text)}
+    return set(_YEAR.findall(text)) | {y for y in spelled if y[:2] in ("19", "20")}
 
 
 def chinese_number(text: str) -> int | None:

@@ -57,3 +57,12 @@ def test_nothing_is_dropped_when_no_chapter_fits_or_the_chunk_names_the_year():
     assert horizons.prefer("2021年的目标是多少？", [five_year]) == [five_year]
     assert [p.n for p in horizons.prefer("2021年新增企业多少家？", [five_year, named])] == [2]
     assert horizons.prefer("新增企业多少家？", [five_year, named]) == [five_year, named]
+
+
+def test_years_spelled_in_chinese_numerals_are_years():
+    from rag.specifiers import years
+
+    assert years("锚定二 〇 三五年远景目标") == {"2035"}
+    assert years("二〇二一年和2022年") == {"2021", "2022"}
+    assert years("一二三四年") == set()  # not a plausible year
+    assert horizons.of_heading("二〇三五年远景目标").years == {2035}
