@@ -19,16 +19,23 @@ _JOIN = "和|与|及|、|跟|同|以及"
 # What stays attached to a place: its year, quoted name or five-year period ("南湖区2021年", "越城区“十三五”末").
 _QUALIFIER = r"(?:全市|全区|全县)?(?:(?:19|20)\d{2}年|“[^”]{1,10}”|[十][一二三四五六七八九]五)*(?:末|期间|时期)?"
 _ASK = re.compile(r"(?:分别|各自|各)?(?:是|为|有|达到|增长)?(?:多少|什么|哪些|几)[^，,。？?]*[？?]?$")
-COMPARE = re.compile(r"哪个更|谁更|更高|更低|更多|更少|相比|比较|对比|差距|差多少|高多少|低多少|多多少|少多少|有什么不同|有何不同")
+COMPARE = re.compile(r"哪个更|谁更|更高|更低|更多|更少|更大|更小|相比|比较|对比|差距|差多少|高多少|低多少|多多少|少多少|有什么不同|有何不同|有什么变化|有何变化")
+# The comparison itself, asked of one part, becomes a plain request for that part's figure.
+_COMPARE_ASK = re.compile(r"[，,]?(?:(?:两者|二者)?(?:相比|比较|对比)(?:有什么|有何)?(?:变化|不同|区别|差别|差异|如何|怎样|怎么样)?"
+                          r"|(?:有什么|有何)(?:变化|不同|区别|差别|差异)"
+                          r"|(?:哪个|哪一个|哪一年|哪个区|哪里|谁)[^，,。？?]{0,4}?更[高低多少大小快慢])")
 
 
 def by_sentence(question: str) -> list[str] | None:
     """"2021年计划…？2023年实际…？" (or "“十三五”末…？“十四五”…？") → two queries; later ones keep the first's subject."""
     parts = [p.strip() for p in _PARTS.findall(question) if len(p.strip()) >= 6]
     found = [years(p) | set(PERIOD.findall(p)) for p in parts]
+    places = [frozenset(gazetteer().mentions(p)) for p in parts]
     # Parts about one year and place stay together: splitting them only loses the shared subject.
-    if len(parts) < 2 or len(set().union(*found)) < 2:
+    if len(parts) < 2 or (len(set().union(*found)) < 2 and not (all(places) and len(set(places)) > 1)):
         return None
+    if found[0] and len(years(parts[0])) == 1:  # "同年/当年" in a later part is the first part's year
+        parts = [parts[0]] + [re.sub(r"同年|当年", f"{min(years(parts[0]))}年", p, count=1) for p in parts[1:]]
     # The subject carried over loses the first part's year and modality ("实际…了" is not asked twice).
     subject = re.sub(r"(?:19|20)\d{2}年|“?十[一二三四五六七八九]五”?(?:末|期间|时期)?|多少|是什么|哪些|实际|计划|预期|目标|了|[？?；;]", "", parts[0])
     subject = re.sub(r"(是|为|的)+$", "", subject)
@@ -57,7 +64,9 @@ def by_place_pair(question: str) -> list[str] | None:
     if a_rest:  # two whole clauses: the first one borrows the question's ending
         ask = _ASK.search(question)
         first = question[:m.start(3)] + a_rest + (re.sub(r"^(分别|各自|各)", "", ask.group(0)) if ask else "？")
-        return [first, question[m.start(4):]]
+        second = question[m.start(4):]
+        lead = question[:m.start(1)]  # "2021年绍兴…和南湖区…": the year written first is both places'
+        return [first, second if years(second) or PERIOD.search(second) or len(lead) > 12 else lead + second]
     shared = lambda q: re.sub(r"^(全市|全区|全县)", "", q)  # "绍兴全市与越城区": 全市 belongs to 绍兴 only
     return [question.replace(m.group(0), a_place + (a_qual or shared(b_qual))),
             question.replace(m.group(0), b_place + (b_qual or shared(a_qual)))]
@@ -73,17 +82,23 @@ def by_year_clauses(question: str) -> list[str] | None:
     return [first, question[:m.start(1)] + question[m.start(3):]]
 
 
+def _compare_only(sentence: str) -> bool:
+    """"哪一年定得更高？", "谁更多？": a sentence that asks only for the comparison of what came before."""
+    return bool(COMPARE.search(sentence)) and len(sentence.strip()) <= 12
+
+
 def _single(part: str) -> str:
     """A part asks for its own figure; the comparison is made after both are answered."""
-    kept = [s for s in _PARTS.findall(part) if not COMPARE.search(s) or len(s) > 12]
-    part = "".join(kept) or part
-    return re.sub(r"(相比|比较|对比)(如何|怎样|怎么样)|有什么不同|有何不同", "是多少", part)
+    kept = [s for s in _PARTS.findall(part) if not _compare_only(s)]
+    part = re.sub(r"(分别|各自)(?=是|为|把|定|提|有|达到|增长|多少|什么)|各(?=是|为|有多少)", "", "".join(kept) or part)
+    return _COMPARE_ASK.sub("是多少", part, count=1) if COMPARE.search(part) else part
 
 
 def subqueries(question: str) -> list[str]:
     """One query per thing asked about; the question itself when it asks about one thing."""
+    asked = "".join(s for s in _PARTS.findall(question) if not _compare_only(s)) or question
     for split in (by_sentence, by_year_pair, by_place_pair, by_year_clauses):
-        parts = split(question)
+        parts = split(asked)
         if parts:
             return [_single(p) for p in parts]
     return [question]

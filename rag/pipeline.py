@@ -137,9 +137,10 @@ class Pipeline:
             yield from self._refuse(question, standalone, parts, traditional, notes, retrieve_ms, started, cause)
             return
         yield Event("status", "生成中…")
-        # A unit the rewrite carried over from the previous question is not one the user asked for.
+        # A unit or an "achieved" reading the rewrite brought in ("打算新增几家" → "新增了多少家") is not the user's.
+        own = scope.constraints(asked)
         clock = {"first": None, "usage": {"prompt_tokens": 0, "completion_tokens": 0}, "directive": directive,
-                 "own_unit": standalone == asked or bool(scope.constraints(asked).unit)}
+                 "own_unit": standalone == asked or bool(own.unit), "own_actual": standalone == asked or own.actual}
         answers = []
         for n, (query, group) in enumerate(parts):
             if n:
@@ -171,6 +172,7 @@ class Pipeline:
         """
         wanted = scope.constraints(query)
         wanted.unit = wanted.unit if clock["own_unit"] else ""
+        wanted.actual = wanted.actual and clock["own_actual"]
         usable = horizons.prefer(query, [p for p in group if not scope.gap(wanted, p)])
         if not usable:
             missing = scope.reason(wanted, group)

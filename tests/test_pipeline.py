@@ -126,3 +126,21 @@ def test_no_second_look_when_no_passage_holds_the_question(hash_index):
     answer = Pipeline(hash_index, Retriever(data, HashEmbedder(256)), gen).answer("越城区2021年有哪些关于火星探测器的计划？")
     assert answer.refused and answer.text == REFUSAL
     assert len(gen.calls) == 1
+
+
+def _rewrites_as_achieved(messages):
+    """The rewrite turns "打算新建几个" into "建成了多少个" (the small model's habit); answers echo a passage."""
+    if "追问" in messages[-1]["content"]:
+        return "越城区2021年实际建成了多少个5G基站？"
+    return _echo_first_figure(messages)
+
+
+def test_a_rewrite_does_not_make_a_plan_question_ask_for_the_achieved_figure(hash_index):
+    data = store.load(hash_index.index_dir, "hash-bigram@256")
+    pipeline = Pipeline(hash_index, Retriever(data, HashEmbedder(256)), FakeGenerator(_rewrites_as_achieved))
+    history = [["越城区2021年计划新增多少体育场地？", "5万平方米以上[1]。"]]
+    answer = pipeline.answer("那5G基站打算新建几个？", history)
+    assert "实际" in answer.standalone_question and not answer.refused
+    # asked in the user's own words, the same question is checked against plans
+    direct = pipeline.answer("越城区2021年实际建成了多少个5G基站？")
+    assert direct.refused and "实际" in direct.text
