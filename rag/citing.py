@@ -161,7 +161,7 @@ def check(answer: str, passages: list[Passage], question: str, wanted=None, trad
         answer = "\n".join("".join(_reread(s, by_n, wanted) for s in _CLAUSE.findall(line)) for line in answer.split("\n"))
     fixed = "\n".join("".join(_fix_sentence(s, by_n, question_numbers, used, warnings) for s in _CLAUSE.findall(line))
                       for line in answer.split("\n"))
-    citations = [_citation(by_n[n], *used[n]) for n in sorted(used)]
+    citations = [cite(by_n[n], *used[n]) for n in sorted(used)]
     missing = _unbacked(citations, by_n, wanted, {n: figures for n, (figures, _) in used.items()})
     if missing is not None:
         note = "回答没有可核对的引用，已拦下 / no cited passage backs the answer, withheld: "
@@ -170,7 +170,7 @@ def check(answer: str, passages: list[Passage], question: str, wanted=None, trad
     return Checked(text=fixed, citations=citations, warnings=list(dict.fromkeys(warnings)))
 
 
-def _citation(p: Passage, figures: list[str], sentence: str) -> dict:
+def cite(p: Passage, figures: list[str], sentence: str) -> dict:
     return {"n": p.n, "chunk_id": p.chunk_id, "doc_id": p.doc_id, "title": p.title, "section": p.section,
             "start_line": p.start_line, "end_line": p.end_line, "page_start": p.page_start, "page_end": p.page_end,
             "quote": _quote(p, figures, sentence)}

@@ -152,6 +152,12 @@ class Pipeline:
             checked.text += "\n" + comparison
             yield Event("token", "\n" + comparison)
         verdict = premise.verdict(claim, checked.text, traditional) if claim and not checked.refused else ""
+        found = premise.contradiction(claim, passages) if claim else None
+        if found:  # the passage's own words replace the generic verdict, and answer even after a refusal
+            window, p = found
+            verdict, checked.refused, checked.cause = premise.correction(claim, window, p.n, traditional), False, ""
+            if all(c["n"] != p.n for c in checked.citations):
+                checked.citations = sorted(checked.citations + [citing.cite(p, [], window)], key=lambda c: c["n"])
         if verdict:
             checked.text += "\n" + verdict
             yield Event("token", "\n" + verdict)

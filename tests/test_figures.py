@@ -27,3 +27,15 @@ def test_already_qualified_or_other_figures_untouched():
 
 def test_traditional_answer_gets_traditional_qualifier():
     assert as_written("建成1300個", ["建成1300余个"]) == "建成1300餘個"
+
+
+def test_a_bound_written_before_the_figure_is_restored():
+    assert as_written("支出压减10%[1]。", ["非重点项目支出压减不低于10%，把更多资金用于民生"]) == "支出压减不低于10%[1]。"
+    assert as_written("压减不低于10%", ["压减不低于10%"]) == "压减不低于10%"
+    assert as_written("压减10%", ["压减不低于10%", "增长10%"]) == "压减10%"  # written both ways
+
+
+def test_a_count_of_people_keeps_the_sources_classifier():
+    assert as_written("新增大学生就业12万人[1]", ["新增大学生就业12万名"]) == "新增大学生就业12万名[1]"
+    assert as_written("12万人", ["12万人", "12万名"]) == "12万人"
+    assert as_written("12个", ["12家"]) == "12个"  # not a count of people

@@ -96,7 +96,7 @@ def test_a_stated_figure_becomes_the_open_question_and_is_judged():
     assert found.question == "越城区2021年计划新增高新技术企业多少家？" and found.stated == "300家"
     assert premise.find("绍兴市2023年出口总额下降了5%，是什么原因？").question == "绍兴市2023年出口总额是多少？"
     assert premise.find("改造的61个老旧小区总投资是多少？") is None  # the figure names the thing asked about
-    assert premise.find("2023年GDP增长6.6%，2024年目标是多少？") is None  # another figure is asked
+    assert premise.find("2023年GDP增长6.6%，2024年目标是多少？").aside  # another figure is asked: checked, not rewritten
     assert "不符" in premise.verdict(found, "计划新增134家[1]。") and "一致" in premise.verdict(found, "新增300家[1]。")
 
 
@@ -209,7 +209,43 @@ def test_a_stated_time_is_asked_back_with_what_the_question_is_about():
     assert found.question == "第六届马拉松，基普罗蒂奇跑出多长时间的成绩夺冠？" and found.stated == "2小时09分"
     assert "不符" in premise.verdict(found, "成绩为2小时11分52秒[1]。")
     assert premise.find("电饭煲最长可以保温48小时，对吗？").question == "电饭煲最长可以保温多少小时？"
-    assert premise.find("某区PM2.5年均浓度上升到了37微克/立方米，准备怎么治理？").question == "某区PM2.5年均浓度多少微克/立方米？"
+    assert premise.find("某区PM2.5年均浓度上升到了37微克/立方米，是什么原因？").question == "某区PM2.5年均浓度多少微克/立方米？"
+    aside = premise.find("某区PM2.5年均浓度上升到了37微克/立方米，准备怎么治理？")
+    assert aside.aside and aside.question.endswith("准备怎么治理？")  # the rest asks something else: answered as asked
+
+
+def _passage(n, text, section="2023年工作回顾"):
+    return Passage(n, f"c{n}", "d", "某市2024年政府工作报告", section, "某市", 1, 1, text, text)
+
+
+@pytest.mark.parametrize("question, stated, shown", [
+    ("某县2023年建成3.5万亩高标准农田，那产粮任务是多少？", "3.5万亩", "建成高标准农田3500亩"),  # magnitude
+    ("听说某县2023年建成了3000多个5G基站，是这样吗？", "3000多个", "建成5G基站1300余个"),
+    ("某县2023年生产总值下降了5.2%，主要受什么影响？", "5.2%", "增长5.2%"),  # same figure, other direction
+    ("某县2023年城乡收入比扩大到了1.85，说明差距在拉大吗？", "1.85", "缩小至1.65"),  # a bare ratio
+])
+def test_a_false_premise_is_corrected_with_the_passages_own_words(question, stated, shown):
+    passages = [_passage(1, "建成高标准农田3500亩，完成产粮6.67万吨。建成5G基站1300余个。"),
+                _passage(2, "全县生产总值637.80亿元，增长5.2%。城乡收入比缩小至1.65。")]
+    claim = premise.find(question)
+    window, p = premise.contradiction(claim, passages)
+    note = premise.correction(claim, window, p.n)
+    assert stated in note and shown in note and note.endswith(f"[{p.n}]")
+
+
+@pytest.mark.parametrize("question", [
+    "某县2023年建成3500亩高标准农田，对吗？",  # agrees
+    "某县2023年生产总值增长5.2%，主要靠什么？",  # agrees, direction included
+    "某县2023年接待游客5000万人次，旅游收入多少？",  # no passage states it
+])
+def test_a_premise_the_passages_agree_with_or_do_not_state_is_left_alone(question):
+    passages = [_passage(1, "建成高标准农田3500亩，完成产粮6.67万吨。"), _passage(2, "全县生产总值637.80亿元，增长5.2%。")]
+    assert premise.contradiction(premise.find(question), passages) is None
+
+
+def test_a_premise_about_another_year_is_not_judged_by_this_years_chapter():
+    passages = [_passage(1, "全县生产总值增长5.2%。", section="2023年工作回顾")]
+    assert premise.contradiction(premise.find("某县2021年生产总值增长8.5%，2022年呢？"), passages) is None
 
 
 def test_a_figure_two_passages_hold_is_cited_from_the_one_whose_wording_matches():
