@@ -161,6 +161,9 @@ def check(answer: str, passages: list[Passage], question: str, wanted=None, trad
         answer = "\n".join("".join(_reread(s, by_n, wanted) for s in _CLAUSE.findall(line)) for line in answer.split("\n"))
     fixed = "\n".join("".join(_fix_sentence(s, by_n, question_numbers, used, warnings) for s in _CLAUSE.findall(line))
                       for line in answer.split("\n"))
+    if _invented(fixed, passages, question_numbers):
+        return Checked(text=REFUSAL, refused=True, cause="withheld",
+                       warnings=["回答中的数字都不在检索到的资料里，已拦下 / no figure of the answer is in any passage, withheld: " + _MARK.sub("", fixed)[:160]])
     citations = [cite(by_n[n], *used[n]) for n in sorted(used)]
     missing = _unbacked(citations, by_n, wanted, {n: figures for n, (figures, _) in used.items()})
     if missing is not None:
@@ -168,6 +171,12 @@ def check(answer: str, passages: list[Passage], question: str, wanted=None, trad
         return Checked(text=scope.describe(missing, traditional), refused=True, cause="withheld", missing=missing,
                        warnings=[note + _MARK.sub("", fixed)[:160]])
     return Checked(text=fixed, citations=citations, warnings=list(dict.fromkeys(warnings)))
+
+
+def _invented(answer: str, passages: list[Passage], question_numbers: set[str]) -> bool:
+    """The answer states figures of its own and not one of them is in any passage: made up."""
+    figures = [f for f in numbers(_MARK.sub("", answer)) if f not in question_numbers]
+    return bool(figures) and not any(contains_number(_support_text(p), f) for p in passages for f in figures)
 
 
 def cite(p: Passage, figures: list[str], sentence: str) -> dict:

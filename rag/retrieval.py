@@ -67,7 +67,10 @@ class Retriever:
 
     @staticmethod
     def _mentions(chunk: Chunk, years: set[str]) -> bool:
-        return not years or bool(years & years_in(f"{chunk.title} {chunk.section} {chunk.search_text}"))
+        """The chunk names the asked year, or its chapter is about a span ending in it ("十三五" for 2020)."""
+        if not years or years & years_in(f"{chunk.title} {chunk.section} {chunk.search_text}"):
+            return True
+        return scope.chapter_fits(years, chunk)
 
     def search(self, question: str, k: int) -> list[Hit]:
         query = self.embedder.embed([question], kind="query")[0]

@@ -26,6 +26,10 @@ _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,12})[”\"」』]")
 _ACTUAL = re.compile(r"实际|实绩|真正|(完成|实现|达到|增长|新增|引进|建成)了(多少|几)")
 # "实际利用外资…目标" names a metric and asks for its target: not a question about what was achieved.
 _ASKS_PLAN = re.compile(r"目标|计划|预期|力争|要求|规划")
+# "每千人口拥有托位4.5个" is a rate: it does not answer "一共有多少个".
+# "人均" is left out: "城乡居民收入" questions mean the per-head figure the documents give.
+_RATE = re.compile(r"每(?:十万|万|千|百)?(?:人|户|名|位|常住人口|老年人|户籍人口)|(?:万|千)人(?:口)?拥有")
+_ASKS_RATE = re.compile(r"每|人均|平均|率|比例|比重|占比|密度|万人|千人|百人")
 _PLAN = re.compile(r"目标|计划|力争|预期|争取|确保|预计|拟|规划|将要|要求")
 _RELATIVE = (("去年", -1), ("上年", -1), ("上一年", -1), ("过去一年", -1), ("今年", 0), ("本年", 0), ("明年", 1))
 _CN_NUM = "零一二三四五六七八九十百千万两"
@@ -132,7 +136,8 @@ def period_gap(c: Constraints, p) -> str:
         said = passage_years(p)
         base = doc_year(p.title)
         fallback = {str(base - 1), str(base)} if base else c.years
-        if not c.years & (said or fallback):
+        # a chapter reviewing a span that ends in the asked year reports that year ("十三五"末 = 2020)
+        if not c.years & (said or fallback) and not chapter_fits(c.years, p):
             return "、".join(sorted(c.years)) + "年"
     # A five-year period is often named once at the top of a chapter, not in every chunk: only a
     # passage that names another period (and not the asked one) is out of scope.
@@ -140,6 +145,12 @@ def period_gap(c: Constraints, p) -> str:
     if c.periods and named and not c.periods & named:
         return f"“{sorted(c.periods)[0]}”"
     return ""
+
+
+def chapter_fits(years: set[str], p) -> bool:
+    from . import horizons  # horizons reads document years through this module
+
+    return horizons.fits(horizons.Horizon(years=frozenset(map(int, years))), horizons.of_passage(p)) is True
 
 
 def name_gap(c: Constraints, p) -> str:
@@ -228,6 +239,8 @@ def _sentence_gap(c: Constraints, p, quote: str, figures) -> str:
         return f"以“{c.unit}”计的数字"
     if c.actual and is_plan(quote, p, c.years):
         return "实际完成的数字（资料中只有计划或目标）"
+    if figures and c.question and _RATE.search(normalize(focus)) and not _ASKS_RATE.search(normalize(c.question)):
+        return "总数（资料中只有按人口平均的数）"
     return ""
 
 

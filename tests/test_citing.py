@@ -36,6 +36,12 @@ def test_unsupported_figure_is_warned():
     assert any("2000" in w for w in out.warnings)
 
 
+def test_an_answer_whose_figures_are_in_no_passage_is_withheld():
+    out = check("每千名老年人拥有养老床位数不少于10张[3]。", PASSAGES, "养老床位数的目标是什么？")
+    assert out.refused and out.cause == "withheld" and "10张" not in out.text
+    assert not check("新建城市书房3家[3]，另有2000个[3]。", PASSAGES, "书房？").refused  # one figure holds: warned only
+
+
 def test_question_figures_and_title_years_need_no_support():
     out = check("越城区2021年新建5G基站1500个[2]。", PASSAGES, "越城区2021年？")
     assert out.warnings == []

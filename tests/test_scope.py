@@ -297,3 +297,18 @@ def test_the_asked_unit_is_met_by_the_answers_figure_wherever_the_passage_says_i
     plan = _p("修缮不可移动文物29项。加快建设，新增博物馆3家以上。")
     wanted = scope.constraints("计划修缮多少项不可移动文物？新增多少家博物馆？")
     assert scope.answer_gap(wanted, plan, "加快建设，新增博物馆3家以上。", ["29", "3"]) == ""
+
+
+def test_a_rate_per_head_does_not_answer_a_question_about_a_total():
+    total = scope.constraints("某市一共有多少个婴幼儿托位？")
+    quote = "建成照护机构590家，每千人口拥有婴幼儿托位数达4.5个。"
+    assert "总数" in scope.answer_gap(total, _p(quote), quote, ["4.5"])
+    rate = scope.constraints("某市每千人口拥有多少个婴幼儿托位？")
+    assert scope.answer_gap(rate, _p(quote), quote, ["4.5"]) == ""
+    assert scope.answer_gap(total, _p(quote), quote, ["590"]) == ""  # the total of another thing is judged elsewhere
+
+
+def test_a_review_of_a_five_year_period_answers_for_its_last_year():
+    review = _p("空气质量优良率升至85%。", title="某区十四五规划(2022年更新)", section="一、“十三五”时期发展成就 > 5.生态")
+    assert scope.gap(scope.constraints("2020年某区空气质量优良率是多少？"), review) == ""
+    assert scope.gap(scope.constraints("2018年某区空气质量优良率是多少？"), review) == "2018年"  # inside the span, not its end
