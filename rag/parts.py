@@ -31,8 +31,10 @@ def by_sentence(question: str) -> list[str] | None:
     parts = [p.strip() for p in _PARTS.findall(question) if len(p.strip()) >= 6]
     found = [years(p) | set(PERIOD.findall(p)) for p in parts]
     places = [frozenset(gazetteer().mentions(p)) for p in parts]
-    # Parts about one year and place stay together: splitting them only loses the shared subject.
-    if len(parts) < 2 or (len(set().union(*found)) < 2 and not (all(places) and len(set(places)) > 1)):
+    # Parts about one year and place stay together: splitting them only loses the shared subject,
+    # unless each later part names its own place and year ("…规划有什么要求？2021年越城区计划…多少？").
+    own = len(parts) > 1 and all(places[i] and found[i] for i in range(1, len(parts)))
+    if len(parts) < 2 or (len(set().union(*found)) < 2 and not (all(places) and len(set(places)) > 1) and not own):
         return None
     if found[0] and len(years(parts[0])) == 1:  # "同年/当年" in a later part is the first part's year
         parts = [parts[0]] + [re.sub(r"同年|当年", f"{min(years(parts[0]))}年", p, count=1) for p in parts[1:]]
@@ -90,7 +92,7 @@ def _compare_only(sentence: str) -> bool:
 def _single(part: str) -> str:
     """A part asks for its own figure; the comparison is made after both are answered."""
     kept = [s for s in _PARTS.findall(part) if not _compare_only(s)]
-    part = re.sub(r"(分别|各自)(?=是|为|把|定|提|有|达到|增长|多少|什么)|各(?=是|为|有多少)", "", "".join(kept) or part)
+    part = re.sub(r"(分别|各自)(?=是|为|把|定|提|有|达到|增长|计划|多少|什么)|各(?=是|为|有多少)", "", "".join(kept) or part)
     return _COMPARE_ASK.sub("是多少", part, count=1) if COMPARE.search(part) else part
 
 

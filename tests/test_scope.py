@@ -86,6 +86,9 @@ def test_uncited_or_out_of_scope_answers_are_withheld_with_the_reason():
     # two questions about two places; "同年" is the first one's year, a leading year is both places'
     ("2022年杭州新增多少家企业？同年宁波的目标又是多少？", ["2022年杭州新增多少家企业？", "2022年宁波的目标又是多少？"]),
     ("2022年杭州定的A目标，和宁波定的B目标，哪个更高？", ["2022年杭州定的A目标？", "2022年宁波定的B目标是多少？"]),
+    # a later question that names its own place and year is its own part
+    ("杭州规划对外资增速有什么要求？2021年杭州计划利用外资多少？", ["杭州规划对外资增速有什么要求？", "2021年杭州计划利用外资多少？"]),
+    ("杭州2021年GDP是多少？增长了多少？", ["杭州2021年GDP是多少？增长了多少？"]),  # one subject: kept together
 ])
 def test_questions_split_into_parts(question, expected):
     assert subqueries(question) == expected
