@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
-from . import citing, explaining, followups, horizons, premise, prompting, scope
+from . import citing, explaining, followups, horizons, naming, premise, prompting, scope
 from .cleaning import is_traditional
 from .errors import InputError
 from .parts import compare, subqueries
@@ -192,6 +192,9 @@ class Pipeline:
             usable = [prompting.whole(best, traditional)]
             text, again = yield from self._generate(clock["directive"] + query, usable, traditional, clock, "\n" if shown else "")
             checked, shown = citing.check(text, usable, query, wanted, traditional), shown or again
+        unnamed = "" if checked.refused else naming.unnamed(query, checked.text)
+        if unnamed:  # asked the names of counted things; the answer names none of them
+            checked = citing.Checked(text=scope.describe(unnamed, traditional), refused=True, cause="withheld", missing=unnamed)
         if checked.refused and checked.cause == "model" and not shown:
             yield Event("token", checked.text)
         rest = (citing.parallel_rest(checked, query, traditional) or citing.hollow_rest(checked, query, traditional)
