@@ -36,6 +36,8 @@ def by_sentence(question: str) -> list[str] | None:
     own = len(parts) > 1 and all(places[i] and found[i] for i in range(1, len(parts)))
     if len(parts) < 2 or (len(set().union(*found)) < 2 and not (all(places) and len(set(places)) > 1) and not own):
         return None
+    if any(len(f) > 1 for f in found):  # "2023年和2024年…分别是多少？面积有什么不同？" splits by year, not by sentence
+        return None
     if found[0] and len(years(parts[0])) == 1:  # "同年/当年" in a later part is the first part's year
         parts = [parts[0]] + [re.sub(r"同年|当年", f"{min(years(parts[0]))}年", p, count=1) for p in parts[1:]]
     # The subject carried over loses the first part's year and modality ("实际…了" is not asked twice).
@@ -86,7 +88,8 @@ def by_year_clauses(question: str) -> list[str] | None:
 
 def _compare_only(sentence: str) -> bool:
     """"哪一年定得更高？", "谁更多？": a sentence that asks only for the comparison of what came before."""
-    return bool(COMPARE.search(sentence)) and len(sentence.strip()) <= 12
+    rest = re.sub(rf"{COMPARE.pattern}|两者|二者|哪一?个|哪一?年|哪里|谁|定得|定的|的|是|如何|怎样|[更？?。，,]", "", sentence)
+    return bool(COMPARE.search(sentence)) and len(rest) <= 2
 
 
 def _single(part: str) -> str:

@@ -89,6 +89,9 @@ def test_uncited_or_out_of_scope_answers_are_withheld_with_the_reason():
     # a later question that names its own place and year is its own part
     ("杭州规划对外资增速有什么要求？2021年杭州计划利用外资多少？", ["杭州规划对外资增速有什么要求？", "2021年杭州计划利用外资多少？"]),
     ("杭州2021年GDP是多少？增长了多少？", ["杭州2021年GDP是多少？增长了多少？"]),  # one subject: kept together
+    # "面积有什么不同？" asks for another thing of each year, not only for the comparison
+    ("某团队2023年和2024年公布的效率分别是多少？器件面积有什么不同？",
+     ["某团队2023年公布的效率是多少？器件面积是多少？", "某团队2024年公布的效率是多少？器件面积是多少？"]),
 ])
 def test_questions_split_into_parts(question, expected):
     assert subqueries(question) == expected
