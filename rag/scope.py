@@ -31,6 +31,8 @@ _ASKS_PLAN = re.compile(r"目标|计划|预期|力争|要求|规划")
 _RATE = re.compile(r"每(?:十万|万|千|百)?(?:人|户|名|位|常住人口|老年人|户籍人口)|(?:万|千)人(?:口)?拥有")
 _ASKS_RATE = re.compile(r"每|人均|平均|率|比例|比重|占比|密度|万人|千人|百人")
 _PLAN = re.compile(r"目标|计划|力争|预期|争取|确保|预计|拟|规划|将要|要求")
+# "累计新增就业岗位13万个" (five years' worth) does not answer "2020年新增了多少".
+_SPAN_TOTAL = re.compile(r"累计|年均|五年来|五年间|五年共|[一二三四五六七八九十]五(?:期间|时期)")
 _RELATIVE = (("去年", -1), ("上年", -1), ("上一年", -1), ("过去一年", -1), ("今年", 0), ("本年", 0), ("明年", 1))
 _CN_NUM = "零一二三四五六七八九十百千万两"
 _UNIT_WORDS = "名|位|人次|人|个|家|所|座|场次|场|件|项|次|台|辆|套|条|处|亩|吨|元|天|年|岁|篇|部|本|张|户|栋|公里|千米|米|平方米|小时|分钟|倍"
@@ -241,6 +243,8 @@ def _sentence_gap(c: Constraints, p, quote: str, figures) -> str:
         return "实际完成的数字（资料中只有计划或目标）"
     if figures and c.question and _RATE.search(normalize(focus)) and not _ASKS_RATE.search(normalize(c.question)):
         return "总数（资料中只有按人口平均的数）"
+    if figures and len(c.years) == 1 and _SPAN_TOTAL.search(normalize(focus)) and not _SPAN_TOTAL.search(normalize(c.question)):
+        return f"{min(c.years)}年当年的数字（资料中只有多年累计或年均的数）"
     return ""
 
 

@@ -318,3 +318,12 @@ def test_a_review_of_a_five_year_period_answers_for_its_last_year():
     review = _p("空气质量优良率升至85%。", title="某区十四五规划(2022年更新)", section="一、“十三五”时期发展成就 > 5.生态")
     assert scope.gap(scope.constraints("2020年某区空气质量优良率是多少？"), review) == ""
     assert scope.gap(scope.constraints("2018年某区空气质量优良率是多少？"), review) == "2018年"  # inside the span, not its end
+
+
+def test_a_total_over_several_years_does_not_answer_for_one_year():
+    one_year = scope.constraints("某区2020年新增了多少个就业岗位？")
+    quote = "五年来累计新增就业岗位13万个。"
+    review = _p(quote, title="某区十四五规划(2022年更新)", section="一、“十三五”时期发展成就")
+    assert "累计" in scope.answer_gap(one_year, review, quote, ["13"])
+    span = scope.constraints("某区“十三五”期间累计新增多少个就业岗位？")
+    assert scope.answer_gap(span, review, quote, ["13"]) == ""
