@@ -19,7 +19,11 @@ _TAIL = re.compile(r"(呢|吗)?[？?。]*$")
 _YEAR = re.compile(r"(?:19|20)\d{2}年")
 _CONTEXT = re.compile(r"(?:19|20)\d{2}年|[十][一二三四五六七八九]五(?:期间|时期|末)?|“[^”]{1,10}”")
 _ASKS = re.compile(r"多少|几|什么|哪|谁|怎样|如何|是否")
-_FILLER = {"多少", "什么", "哪些", "目标", "计划", "今年", "去年", "这个", "那个", "情况", "如何", "怎么样"}
+_FILLER = {"多少", "什么", "哪些", "目标", "计划", "今年", "去年", "这个", "那个", "情况", "如何", "怎么样",
+           "当年", "同年", "层面", "全市", "全区", "全县", "这一项", "这项", "该项", "多少家", "多少个", "多少人"}
+_FUNCTION = set("里定的是在了又上下要把对将于和与及其这那个些得地着过")  # jieba glues these ("里定")
+# "全市层面" after a question about a district means the district's city
+_LEVEL_UP = re.compile(r"全市|市里|市级|全市层面")
 
 
 def core(question: str) -> str:
@@ -29,7 +33,7 @@ def core(question: str) -> str:
 def _terms(text: str) -> set[str]:
     """What a follow-up asks about, without its period ("2021年定的目标" asks about nothing new)."""
     text = _CONTEXT.sub("", text)
-    return {t for t in tokenize(text) if len(t) >= 2 and t not in _FILLER and not t.isdigit()}
+    return {t for t in tokenize(text) if len(t) >= 2 and t not in _FILLER and not t.isdigit() and not set(t) <= _FUNCTION}
 
 
 def _strip_places(text: str) -> str:
@@ -52,16 +56,49 @@ def drop_invented_places(rewrite: str, conversation: str) -> str | None:
     return rewrite
 
 
+def bare(question: str) -> bool:
+    """The question names nothing to ask about beyond a place, a period and filler ("全市层面2021年的目标是多少家？")."""
+    return not _terms(_strip_places(core(question)))
+
+
+def _places_for(question: str, last_question: str) -> list[str]:
+    """The places a follow-up is about: its own, the city above the last question's district for
+    "全市", else the last question's."""
+    own = gazetteer().mentions(question)
+    if own:
+        return own
+    last = gazetteer().find(last_question)
+    if _LEVEL_UP.search(question) and last and last[-1].level == 3:
+        return [gazetteer().parent_name(last[-1])] or []
+    return list(dict.fromkeys(gazetteer().mentions(last_question)))
+
+
 def from_context(question: str, last_question: str) -> str:
-    """The follow-up completed from the last question: "那2021年呢？" is the last question with its year
-    changed; a follow-up about something new keeps the last question's place and period only."""
-    asked = core(question)
+    """The follow-up completed from the last question: one that only changes the year or the place
+    ("那2021年呢？", "那南湖区当年的目标呢？", "全市层面的目标是多少家？") is the last question with its year
+    and place changed; a follow-up about something new keeps the last question's place and period only."""
+    asked, places = core(question), _places_for(question, last_question)
     years = _YEAR.findall(asked)
-    if not _terms(asked) and years and _YEAR.search(last_question):
-        return _YEAR.sub(years[0], last_question, count=1)
-    places = "".join(dict.fromkeys(gazetteer().mentions(last_question)))
+    if not _terms(_strip_places(asked)):
+        text = _YEAR.sub(years[0], last_question, count=1) if years and _YEAR.search(last_question) else last_question
+        old = gazetteer().mentions(text)
+        if old and places and places[0] not in old:
+            text = text.replace(old[0], places[0], 1)
+        return text
     period = "".join(m for m in dict.fromkeys(_CONTEXT.findall(last_question)) if m not in question and not years)
-    return f"{places}{period}{asked}" + ("？" if _ASKS.search(asked) else "是多少？")
+    return f"{''.join(places)}{period}{asked}" + ("？" if _ASKS.search(asked) else "是多少？")
+
+
+def _strays(rewrite: str, question: str, history: list[tuple[str, str]]) -> bool:
+    """The rewrite lost the follow-up's own year, or kept the last question's place although the
+    follow-up named another one (that is not inside it)."""
+    if any(y not in rewrite for y in _YEAR.findall(question)):
+        return True
+    g, own = gazetteer(), gazetteer().find(question)
+    if not own:
+        return False
+    kept = [p for p in g.find(rewrite) if not any(o.within(p) or p.within(o) for o in own)]
+    return any(p.name in history[-1][0] or p.short in history[-1][0] for p in kept)
 
 
 def guard(rewrite: str, question: str, history: list[tuple[str, str]]) -> str:
@@ -71,7 +108,7 @@ def guard(rewrite: str, question: str, history: list[tuple[str, str]]) -> str:
     # What must survive the rewrite: the follow-up's own subject, or when it only changes the year or
     # place, the last question's subject.
     wanted = _terms(_strip_places(core(question))) or _terms(_strip_places(history[-1][0]))
-    if kept and (not wanted or wanted & _terms(kept)):
+    if kept and (not wanted or wanted & _terms(kept)) and not _strays(kept, question, history):
         return kept
     return from_context(question, history[-1][0])
 

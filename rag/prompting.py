@@ -184,11 +184,13 @@ _REWRITE_EXAMPLE = [
     ("杭州市2022年新建了多少所学校？", "杭州市2022年新建学校45所。", "那2023年呢？", "杭州市2023年新建了多少所学校？"),
     ("宁波市北仑区2020年的人均GDP是多少？", "北仑区2020年人均GDP为15万元。", "鄞州区的呢？", "宁波市鄞州区2020年的人均GDP是多少？"),
 ]
-_DEPENDENT = re.compile(r"^(那|那么|还有|另外|而)|呢[？?]?$|前一年|上一年|后一年|同期|它|其|该|这个|这些|那个|此")
+_DEPENDENT = re.compile(r"^(那|那么|还有|另外|而)|呢[？?]?$|前一年|上一年|后一年|同期|当年|同年|这一项|层面|它|其|该|这个|这些|那个|此")
 
 
 def needs_rewrite(question: str, history: list) -> bool:
-    return bool(history) and (len(question) <= 14 or bool(_DEPENDENT.search(question.strip())))
+    from .followups import bare  # followups reads places; prompting stays free of the gazetteer at import
+
+    return bool(history) and (len(question) <= 14 or bool(_DEPENDENT.search(question.strip())) or bare(question))
 
 
 def rewrite_messages(question: str, history: list[tuple[str, str]]) -> list[dict]:

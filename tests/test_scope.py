@@ -327,3 +327,22 @@ def test_a_total_over_several_years_does_not_answer_for_one_year():
     assert "累计" in scope.answer_gap(one_year, review, quote, ["13"])
     span = scope.constraints("某区“十三五”期间累计新增多少个就业岗位？")
     assert scope.answer_gap(span, review, quote, ["13"]) == ""
+
+
+def test_a_follow_up_that_only_changes_place_or_level_keeps_the_last_question():
+    last = [("越城区2021年计划实际利用外资多少？", "2.25亿美元[1]。")]
+    # the rewrite kept both districts and lost the metric: completed from the last question instead
+    assert followups.guard("越城区2021年南湖区当年的目标是多少？", "那南湖区当年的目标呢？", last) == "南湖区2021年计划实际利用外资多少？"
+    firms = [("越城区2021年计划新增多少家高新技术企业？", "134家[1]。")]
+    assert followups.from_context("全市层面2021年的目标是多少家？", firms[0][0]) == "绍兴市2021年计划新增多少家高新技术企业？"
+
+
+def test_a_follow_up_without_a_subject_of_its_own_is_rewritten_and_keeps_its_year():
+    from rag.prompting import needs_rewrite
+
+    history = [("2023年绍兴的旅游总收入大约是多少？", "450亿元[1]。")]
+    assert needs_rewrite("2021年的计划里定的目标是多少？", history)
+    assert not needs_rewrite("越城区2021年计划新建多少个5G基站？", history)
+    waste = [("越城区“十三五”期间垃圾分类覆盖率达到多少？", "98.2%[1]。")]
+    rewrite = "越城区“十四五”期间垃圾分类覆盖率达到多少？"  # lost the follow-up's 2021
+    assert "2021年" in followups.guard(rewrite, "那2021年在垃圾分类上又定了哪些新增目标？", waste)
