@@ -70,7 +70,7 @@ class Retriever:
         """The chunk names the asked year, or its chapter is about a span ending in it ("十三五" for 2020)."""
         if not years or years & years_in(f"{chunk.title} {chunk.section} {chunk.search_text}"):
             return True
-        return scope.chapter_fits(years, chunk)
+        return scope.chapter_fits(years, chunk) is True
 
     def search(self, question: str, k: int) -> list[Hit]:
         query = self.embedder.embed([question], kind="query")[0]

@@ -149,10 +149,10 @@ def period_gap(c: Constraints, p) -> str:
     return ""
 
 
-def chapter_fits(years: set[str], p) -> bool:
+def chapter_fits(years: set[str], p) -> bool | None:
     from . import horizons  # horizons reads document years through this module
 
-    return horizons.fits(horizons.Horizon(years=frozenset(map(int, years))), horizons.of_passage(p)) is True
+    return horizons.fits(horizons.Horizon(years=frozenset(map(int, years))), horizons.of_passage(p))
 
 
 def name_gap(c: Constraints, p) -> str:
@@ -236,6 +236,9 @@ def _sentence_gap(c: Constraints, p, quote: str, figures) -> str:
         return other
     if c.role and quote and c.role not in normalize(quote):
         return f"“{c.role}”"
+    # the chapter is about another span (十四五 targets for a 2035 question) and the sentence names no asked year
+    if c.years and quote and not c.years & years(quote) and chapter_fits(c.years, p) is False:
+        return "、".join(sorted(c.years)) + "年"
     # the answer's figure is said in the asked unit, not merely some figure of the passage
     if c.unit and not (any(states(_text(p), f, c.unit) for f in figures) or has_unit(quote or _text(p), c.unit)):
         return f"以“{c.unit}”计的数字"

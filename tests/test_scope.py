@@ -346,3 +346,12 @@ def test_a_follow_up_without_a_subject_of_its_own_is_rewritten_and_keeps_its_yea
     waste = [("越城区“十三五”期间垃圾分类覆盖率达到多少？", "98.2%[1]。")]
     rewrite = "越城区“十四五”期间垃圾分类覆盖率达到多少？"  # lost the follow-up's 2021
     assert "2021年" in followups.guard(rewrite, "那2021年在垃圾分类上又定了哪些新增目标？", waste)
+
+
+def test_a_sentence_from_a_chapter_about_another_span_does_not_answer_for_an_asked_year():
+    targets = _p("锚定二〇三五年远景目标。全区生产总值突破1500亿元。", title="某区十四五规划(2022年更新)",
+                 section="三、“十四五”经济社会发展新要求 > (四)发展目标")
+    far = scope.constraints("某区2035年生产总值要达到多少亿元？")
+    assert scope.answer_gap(far, targets, "全区生产总值突破1500亿元。", ["1500"]) == "2035年"
+    end = scope.constraints("某区2025年生产总值要达到多少亿元？")  # the span's last year: its targets
+    assert scope.answer_gap(end, targets, "全区生产总值突破1500亿元。", ["1500"]) == ""
