@@ -164,7 +164,8 @@ def check(answer: str, passages: list[Passage], question: str, wanted=None, trad
     if _invented(fixed, passages, question_numbers):
         return Checked(text=REFUSAL, refused=True, cause="withheld",
                        warnings=["回答中的数字都不在检索到的资料里，已拦下 / no figure of the answer is in any passage, withheld: " + _MARK.sub("", fixed)[:160]])
-    citations = [cite(by_n[n], *used[n]) for n in sorted(used)]
+    # the question's words pick the cited sentence too: a bare "8%" matches every sentence holding an 8%
+    citations = [cite(by_n[n], used[n][0], used[n][1] + question) for n in sorted(used)]
     missing = _unbacked(citations, by_n, wanted, {n: figures for n, (figures, _) in used.items()})
     if missing is not None:
         note = "回答没有可核对的引用，已拦下 / no cited passage backs the answer, withheld: "
@@ -231,6 +232,24 @@ def hollow_rest(checked: Checked, question: str, traditional: bool = False) -> s
     if len(said) >= 3 or set(numbers(text)) - set(numbers(question)):
         return ""
     return _verbatim(checked.citations[0]["quote"], checked.citations[0]["n"], traditional)
+
+
+def bare_rest(checked: Checked, question: str, traditional: bool = False) -> str:
+    """An answer that is only a figure ("8%[1]") gets the cited clause that says what the figure is of."""
+    if checked.refused or not checked.citations:
+        return ""
+    words = re.sub(r"[^\u4e00-\u9fff]|万|亿|元|个|家|人|名|项|所|次", "", _MARK.sub("", checked.text))
+    figures = numbers(_MARK.sub("", checked.text))
+    if len(words) >= 2 or not figures:
+        return ""
+    cite_ = checked.citations[0]
+    parts = _CLAUSE_PART.findall(cite_["quote"])
+    at = next((i for i, c in enumerate(parts) if contains_number(c, figures[0])), None)
+    if at is None:
+        return ""
+    own = len(re.sub(r"[^\u4e00-\u9fff]", "", parts[at]))
+    clause = "，".join(parts[at - 1:at + 1]) if own < 4 and at else parts[at]
+    return _verbatim(clause.strip(), cite_["n"], traditional)
 
 
 # "叫什么/指的是哪个/是谁/如何" asks for words, not a count: the small model paraphrases a name

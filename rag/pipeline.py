@@ -198,7 +198,7 @@ class Pipeline:
         if checked.refused and checked.cause == "model" and not shown:
             yield Event("token", checked.text)
         rest = (citing.parallel_rest(checked, query, traditional) or citing.hollow_rest(checked, query, traditional)
-                or citing.named_rest(checked, query, traditional))
+                or citing.named_rest(checked, query, traditional) or citing.bare_rest(checked, query, traditional))
         if rest:
             checked.text += "\n" + rest
             yield Event("token", "\n" + rest)

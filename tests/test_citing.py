@@ -124,3 +124,15 @@ def test_a_question_asking_for_words_gets_the_cited_clause_verbatim():
     assert named_rest(paraphrase, "“1+8+X”大救助体系包括几个信息系统？") == ""
     assert named_rest(paraphrase, "“1+8+X”大救助体系中的“1”指的是哪几个信息系统？")  # which ones, not how many
     assert named_rest(Checked(text="资料中没有相关信息。", refused=True), question) == ""
+
+
+def test_a_bare_figure_gets_the_clause_that_says_what_it_is_of():
+    from rag.citing import bare_rest
+
+    budget = [_p(1, "城乡居民人均可支配收入分别增长7.5%、8%。一般公共预算收入增长8%，税收收入占比提高。")]
+    question = "越城区2021年一般公共预算收入增长目标是多少？"
+    out = check("8%[1]", budget, question)
+    assert "一般公共预算收入增长8%" in out.citations[0]["quote"]  # the question's words pick the sentence
+    assert bare_rest(out, question) == "原文：“一般公共预算收入增长8%”[1]"
+    worded = check("一般公共预算收入增长8%[1]。", budget, question)
+    assert bare_rest(worded, question) == ""  # the answer already says what the figure is of
