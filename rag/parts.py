@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from .followups import bare
 from .places import gazetteer
 from .specifiers import PERIOD, years
 
@@ -36,14 +37,19 @@ def by_sentence(question: str) -> list[str] | None:
     own = len(parts) > 1 and all(places[i] and found[i] for i in range(1, len(parts)))
     if len(parts) < 2 or (len(set().union(*found)) < 2 and not (all(places) and len(set(places)) > 1) and not own):
         return None
-    if any(len(f) > 1 for f in found):  # "2023年和2024年…分别是多少？面积有什么不同？" splits by year, not by sentence
+    if any(_YEAR_PAIR.search(p) for p in parts):  # "2023年和2024年…分别是多少？面积有什么不同？" splits by year
         return None
     if found[0] and len(years(parts[0])) == 1:  # "同年/当年" in a later part is the first part's year
         parts = [parts[0]] + [re.sub(r"同年|当年", f"{min(years(parts[0]))}年", p, count=1) for p in parts[1:]]
     # The subject carried over loses the first part's year and modality ("实际…了" is not asked twice).
     subject = re.sub(r"(?:19|20)\d{2}年|“?十[一二三四五六七八九]五”?(?:末|期间|时期)?|多少|是什么|哪些|实际|计划|预期|目标|了|[？?；;]", "", parts[0])
     subject = re.sub(r"(是|为|的)+$", "", subject)
-    return [parts[0]] + [p if gazetteer().mentions(p) else f"{subject}，{re.sub(r'^(那|又|再|而)', '', p)}" for p in parts[1:]]
+    metric = subject
+    for name in gazetteer().mentions(subject):
+        metric = metric.replace(name, "")
+    # a later part with its own place but nothing else ("绍兴全市2023年实际达到了什么水平？") borrows the metric
+    own = lambda p: p if not bare(p) else f"{metric}，{p}"
+    return [parts[0]] + [own(p) if gazetteer().mentions(p) else f"{subject}，{re.sub(r'^(那|又|再|而)', '', p)}" for p in parts[1:]]
 
 
 def by_year_pair(question: str) -> list[str] | None:

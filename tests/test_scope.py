@@ -84,11 +84,14 @@ def test_uncited_or_out_of_scope_answers_are_withheld_with_the_reason():
     ("宁波市出口增速目标，2021年和2024年相比有什么变化？", ["宁波市出口增速目标，2021年是多少？", "宁波市出口增速目标，2024年是多少？"]),
     ("2022年杭州和宁波的优良率哪个更高？", ["2022年杭州的优良率是多少？", "2022年宁波的优良率是多少？"]),
     # two questions about two places; "同年" is the first one's year, a leading year is both places'
-    ("2022年杭州新增多少家企业？同年宁波的目标又是多少？", ["2022年杭州新增多少家企业？", "2022年宁波的目标又是多少？"]),
+    ("2022年杭州新增多少家企业？同年宁波的目标又是多少？", ["2022年杭州新增多少家企业？", "新增家企业，2022年宁波的目标又是多少？"]),
     ("2022年杭州定的A目标，和宁波定的B目标，哪个更高？", ["2022年杭州定的A目标？", "2022年宁波定的B目标是多少？"]),
     # a later question that names its own place and year is its own part
     ("杭州规划对外资增速有什么要求？2021年杭州计划利用外资多少？", ["杭州规划对外资增速有什么要求？", "2021年杭州计划利用外资多少？"]),
     ("杭州2021年GDP是多少？增长了多少？", ["杭州2021年GDP是多少？增长了多少？"]),  # one subject: kept together
+    # a later question naming only its place and year borrows the first one's metric
+    ("杭州规划希望到2025年研发投入占比达到多少？宁波2023年实际达到了什么水平？",
+     ["杭州规划希望到2025年研发投入占比达到多少？", "规划希望到研发投入占比达到，宁波2023年实际达到了什么水平？"]),
     # "面积有什么不同？" asks for another thing of each year, not only for the comparison
     ("某团队2023年和2024年公布的效率分别是多少？器件面积有什么不同？",
      ["某团队2023年公布的效率是多少？器件面积是多少？", "某团队2024年公布的效率是多少？器件面积是多少？"]),
