@@ -154,4 +154,5 @@ def contradiction(premise: Premise, passages: list) -> tuple[str, object] | None
 
 def correction(premise: Premise, window: str, n: int, traditional: bool = False) -> str:
     script = to_traditional if traditional else to_simplified
-    return script(f"注意：问题中说的“{premise.stated}”与资料不符。资料原文：“{window}”") + f"[{n}]"
+    # the user's figure is not repeated: a figure in an answer is one the passages back
+    return script(f"注意：问题中所说的数字与资料不符。资料原文：“{window}”") + f"[{n}]"
