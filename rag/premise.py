@@ -155,4 +155,4 @@ def contradiction(premise: Premise, passages: list) -> tuple[str, object] | None
 def correction(premise: Premise, window: str, n: int, traditional: bool = False) -> str:
     script = to_traditional if traditional else to_simplified
     # the user's figure is not repeated: a figure in an answer is one the passages back
-    return script(f"注意：问题中所说的数字与资料不符。资料原文：“{window}”") + f"[{n}]"
+    return script(f"注意：问题中的说法与资料不符。资料原文：“{window}”") + f"[{n}]"
