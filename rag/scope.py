@@ -32,7 +32,8 @@ _RATE = re.compile(r"每(?:十万|万|千|百)?(?:人|户|名|位|常住人口|�
 _ASKS_RATE = re.compile(r"每|人均|平均|率|比例|比重|占比|密度|万人|千人|百人")
 _PLAN = re.compile(r"目标|计划|力争|预期|争取|确保|预计|拟|规划|将要|要求")
 # "累计新增就业岗位13万个" (five years' worth) does not answer "2020年新增了多少".
-_SPAN_TOTAL = re.compile(r"累计|年均|五年来|五年间|五年共|[一二三四五六七八九十]五(?:期间|时期)")
+# "PM2.5年均浓度" is a level, not a sum: only growth or additions averaged over the years count.
+_SPAN_TOTAL = re.compile(r"累计|共计|合计|年均(?:增长|增速|新增|递增|提高)")
 _RELATIVE = (("去年", -1), ("上年", -1), ("上一年", -1), ("过去一年", -1), ("今年", 0), ("本年", 0), ("明年", 1))
 _CN_NUM = "零一二三四五六七八九十百千万两"
 _UNIT_WORDS = "名|位|人次|人|个|家|所|座|场次|场|件|项|次|台|辆|套|条|处|亩|吨|元|天|年|岁|篇|部|本|张|户|栋|公里|千米|米|平方米|小时|分钟|倍"

@@ -358,3 +358,9 @@ def test_a_sentence_from_a_chapter_about_another_span_does_not_answer_for_an_ask
     assert scope.answer_gap(far, targets, "全区生产总值突破1500亿元。", ["1500"]) == "2035年"
     end = scope.constraints("某区2025年生产总值要达到多少亿元？")  # the span's last year: its targets
     assert scope.answer_gap(end, targets, "全区生产总值突破1500亿元。", ["1500"]) == ""
+
+
+def test_an_annual_mean_level_is_not_a_several_year_total():
+    q = scope.constraints("某市2024年PM2.5年均浓度目标是多少？")
+    quote = "PM2.5年均浓度控制在28微克/立方米以下。"
+    assert scope.answer_gap(q, _p(quote, title="某市2024年政府工作报告"), quote, ["28"]) == ""
