@@ -153,6 +153,7 @@ class Pipeline:
             yield Event("token", "\n" + comparison)
         verdict = premise.verdict(claim, checked.text, traditional) if claim and not checked.refused else ""
         found = premise.contradiction(claim, passages) if claim else None
+        found = None if found and found[0] in checked.text else found  # the answer already quotes it
         if found:  # the passage's own words replace the generic verdict, and answer even after a refusal
             window, p = found
             verdict, checked.refused, checked.cause = premise.correction(claim, window, p.n, traditional), False, ""
