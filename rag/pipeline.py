@@ -152,6 +152,8 @@ class Pipeline:
             checked.text += "\n" + comparison
             yield Event("token", "\n" + comparison)
         verdict = premise.verdict(claim, checked.text, traditional) if claim and not checked.refused else ""
+        if claim and claim.aside:  # searched after the answer: the passages about what is asked seldom state the premise
+            passages += self._premise_passages(claim.open, passages, traditional)
         found = premise.contradiction(claim, passages) if claim else None
         found = None if found and found[0] in checked.text else found  # the answer already quotes it
         if found:  # the passage's own words replace the generic verdict, and answer even after a refusal
@@ -236,6 +238,12 @@ class Pipeline:
             parts.append((query, prompting.make_passages(hits, query, self.settings.passage_chars, traditional, start=offset + 1)))
             offset += len(hits)
         return parts
+
+    def _premise_passages(self, query: str, shown: list, traditional: bool, most: int = 2) -> list:
+        """The best passages for the premise's own open question that are not shown yet, numbered after them."""
+        seen = {p.chunk_id for p in shown}
+        hits = [h for h in self.retriever.search(query, most + len(seen)) if h.chunk.id not in seen][:most]
+        return prompting.make_passages(hits, query, self.settings.passage_chars, traditional, start=len(shown) + 1)
 
     def unseen(self, parts: list[tuple[str, list]]) -> list[dict]:
         """The best few passages the model did not see, for the retrieval details.

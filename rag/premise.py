@@ -44,6 +44,7 @@ class Premise:
     claim: str = ""  # the clause that states it
     unit: str = ""  # "家", "%", "" for a bare ratio
     aside: bool = False  # the question asks something else; the figure is only checked
+    open: str = ""  # the stated figure as an open question: what the passages are searched with
 
 
 def _claim(clause: str) -> tuple[int, int, str, str, str, str] | None:
@@ -73,11 +74,12 @@ def find(question: str) -> Premise | None:
             continue
         start, end, stated, number, unit, slot = m
         claim = "".join(parts[:i]) + clause  # "第六届马拉松，" names what the claim is about
-        if not _JUDGES.search(rest):
-            return Premise(question, stated, number, claim, unit, aside=True)
         head = _DIRECTION.sub("", clause[:start])
         tail = clause[end:].rstrip("，,。？?！!；; 吧吗呢")
-        return Premise(f"{''.join(parts[:i])}{head}{slot}{tail}？", stated, number, claim, unit)
+        open_question = f"{''.join(parts[:i])}{head}{slot}{tail}？"
+        if not _JUDGES.search(rest):
+            return Premise(question, stated, number, claim, unit, aside=True, open=open_question)
+        return Premise(open_question, stated, number, claim, unit, open=open_question)
     return None
 
 

@@ -144,3 +144,11 @@ def test_a_rewrite_does_not_make_a_plan_question_ask_for_the_achieved_figure(has
     # asked in the user's own words, the same question is checked against plans
     direct = pipeline.answer("越城区2021年实际建成了多少个5G基站？")
     assert direct.refused and "实际" in direct.text
+
+
+def test_a_premise_beside_another_question_is_checked_against_its_own_passages(pipeline):
+    # the question asks about something else; the premise's own open question is searched too, after the answer
+    answer = pipeline.answer("越城区2021年计划新建5G基站9999个，那城市书房准备建几家？", k=1)
+    assert len(answer.passages) > 1 and [p["n"] for p in answer.passages] == list(range(1, len(answer.passages) + 1))
+    found = pipeline._premise_passages("越城区2021年计划新建多少个5G基站？", [], False)
+    assert found and any("1500" in p.full_text for p in found)
