@@ -24,7 +24,7 @@ _FILLER = {"多少", "什么", "哪些", "目标", "计划", "今年", "去年",
            "实际", "水平", "达到", "完成", "实现", "定的", "定了"}
 _FUNCTION = set("里定的是在了又上下要把对将于和与及其这那个些得地着过")  # jieba glues these ("里定")
 # "全市层面" after a question about a district means the district's city
-_LEVEL_UP = re.compile(r"全市|市里|市级|全市层面")
+_LEVEL_UP = re.compile(r"全市|市里|市级")
 
 
 def core(question: str) -> str:
@@ -69,8 +69,9 @@ def _places_for(question: str, last_question: str) -> list[str]:
     if own:
         return own
     last = gazetteer().find(last_question)
-    if _LEVEL_UP.search(question) and last and last[-1].level == 3:
-        return [gazetteer().parent_name(last[-1])] or []
+    parent = gazetteer().parent_name(last[-1]) if _LEVEL_UP.search(question) and last and last[-1].level == 3 else ""
+    if parent:
+        return [parent]
     return list(dict.fromkeys(gazetteer().mentions(last_question)))
 
 

@@ -48,8 +48,8 @@ def by_sentence(question: str) -> list[str] | None:
     for name in gazetteer().mentions(subject):
         metric = metric.replace(name, "")
     # a later part with its own place but nothing else ("绍兴全市2023年实际达到了什么水平？") borrows the metric
-    own = lambda p: p if not bare(p) else f"{metric}，{p}"
-    return [parts[0]] + [own(p) if gazetteer().mentions(p) else f"{subject}，{re.sub(r'^(那|又|再|而)', '', p)}" for p in parts[1:]]
+    borrow = lambda p: p if not bare(p) else f"{metric}，{p}"
+    return [parts[0]] + [borrow(p) if gazetteer().mentions(p) else f"{subject}，{re.sub(r'^(那|又|再|而)', '', p)}" for p in parts[1:]]
 
 
 def by_year_pair(question: str) -> list[str] | None:

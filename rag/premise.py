@@ -135,9 +135,9 @@ def _windows(passage) -> list[str]:
 
 def contradiction(premise: Premise, passages: list) -> tuple[str, object] | None:
     """(the passage's own words, passage) when the clause that best states the claimed thing says otherwise."""
-    if not premise.number.replace(".", "").replace("万", "").replace("亿", "").isdigit():
-        return None
     claimed, asked = _value(premise.number), _grams(premise.claim.replace(premise.stated, ""))
+    if claimed is None:  # a stated time ("2小时09分") has no value to compare
+        return None
     stated_years, when = years(premise.claim), horizons.asked(premise.claim)
     other_year = lambda w: bool(stated_years and years(w) and not stated_years & years(w))  # another year's figure
     found = [(len(asked & _grams(w)), -p.n, w, p) for p in passages if horizons.fits(when, horizons.of_passage(p)) is not False
