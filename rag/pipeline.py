@@ -182,7 +182,7 @@ class Pipeline:
         wanted = scope.constraints(query)
         wanted.unit = wanted.unit if clock["own_unit"] else ""
         wanted.actual = wanted.actual and clock["own_actual"]
-        usable = horizons.prefer(query, [p for p in group if not scope.gap(wanted, p)])
+        usable = prompting.on_topic(query, horizons.prefer(query, [p for p in group if not scope.gap(wanted, p)]))
         if not usable:
             missing = scope.reason(wanted, group)
             text = scope.describe(missing, traditional)

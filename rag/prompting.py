@@ -227,3 +227,19 @@ def whole(p: Passage, traditional: bool) -> Passage:
     """The passage with its whole chunk text (not trimmed), in the question's script."""
     text = defuse(to_traditional(p.full_text) if traditional else to_simplified(p.full_text))
     return Passage(**{**p.to_dict(), "text": text})
+
+
+def on_topic(question: str, passages: list[Passage], share: float = 2 / 3) -> list[Passage]:
+    """The passages whose words (heading included) cover at least `share` of what the best one covers; the first stays.
+
+    Retrieval fills its k slots even when one or two passages are about the question. The others
+    cost prompt time (first-token time is proportional to prompt length on a CPU) and give the
+    small model a wrong figure to copy. Words weigh by length, so a shared place name or "增长"
+    keeps a passage only when the best one shares little more.
+    """
+    from .explaining import terms_of
+
+    terms = terms_of(question)
+    scores = [sum(len(t) for t in terms if t in to_simplified(f"{p.title} {p.section} {p.text}")) for p in passages]
+    best = max(scores, default=0)
+    return [p for i, (p, s) in enumerate(zip(passages, scores)) if i == 0 or s >= share * best]

@@ -104,9 +104,9 @@ def test_a_scope_refusal_gives_its_reason_in_the_retrieval_details(hash_index):
 
 
 def _refuses_when_crowded(messages):
-    """Refuses while several passages compete; answers from a single passage (the small model's failure)."""
+    """Refuses while several passages compete or the one shown is cut short; answers from one whole passage."""
     user = messages[-1]["content"]
-    return REFUSAL if user.count("《") > 1 else _echo_first_figure(messages)
+    return REFUSAL if user.count("《") > 1 or "…" in user else _echo_first_figure(messages)
 
 
 def test_a_refusal_gets_a_second_look_at_the_closest_passage(hash_index):

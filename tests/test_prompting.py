@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.prompting import REFUSAL, SYSTEM_PROMPT, messages, needs_rewrite, strip_instructions, trim
+from rag.prompting import REFUSAL, SYSTEM_PROMPT, Passage, messages, needs_rewrite, on_topic, strip_instructions, trim
 
 LONG = ("做大做强平台经济。全面落实滨海新区发展规划,聚力打造集成电路、高端生物医药“万亩千亿”平台,实行重点产业“链长制”,"
         "积极招引头部企业、“链主型”企业,新引进10亿元以上项目25个、其中50亿元以上不少于5个,新项目落地率不低于80%。"
@@ -58,3 +58,34 @@ def test_orders_inside_passages_are_withheld_from_the_model():
 def test_tables_are_kept_whole():
     table = "指标名称\n2021年目标\n地区生产总值增速\n7%以上\n农林牧渔业增加值增速\n2.2%左右\n不良贷款率\n控制在合理区间(1.5%以内)\n" * 2
     assert trim(table, "不良贷款率的目标是什么？", 40) == table
+
+
+def _passage(n: int, text: str, title: str = "越城区国民经济和社会发展十四五规划", section: str = "一、发展成就") -> Passage:
+    return Passage(n=n, chunk_id=f"c{n}", doc_id="d", title=title, section=section, place="", start_line=1,
+                   end_line=1, text=text, full_text=text)
+
+
+def test_passages_that_share_only_the_documents_place_are_not_shown():
+    question = "越城区2020年地区生产总值达到多少？人均生产总值是多少？"
+    shown = on_topic(question, [
+        _passage(1, "2020年地区生产总值突破1000亿元,人均生产总值达到13.1万元,年均增长9.1%。"),
+        _passage(2, "深入推进扫黑除恶专项斗争,刑事治安警情年均下降16%。"),
+        _passage(3, "城乡居民人均可支配收入分别达到6.19万元、3.86万元。"),
+        _passage(4, "累计利用外资8.4亿美元,引进内资300亿元。")])
+    assert [p.n for p in shown] == [1]
+
+
+def test_a_passage_whose_heading_holds_the_questions_words_stays():
+    # Table rows carry no question words of their own: their heading says what they list.
+    question = "禾味HW-F40电饭煲有哪几种烹饪模式？"
+    title = "禾味HW-F40智能电饭煲使用说明书"
+    shown = on_topic(question, [
+        _passage(1, "内置6种烹饪模式,支持24小时预约。", title, "一、产品简介"),
+        _passage(2, "| 精煮 | 50分钟 |\n| 快煮 | 30分钟 |", title, "四、功能与操作 > 3.选择模式:按菜单键选择烹饪模式"),
+        _passage(3, "第十二届青岚湖美食节累计接待游客46万人次。", "青岚湖美食节落幕", "")])
+    assert [p.n for p in shown] == [1, 2]
+
+
+def test_the_best_ranked_passage_always_stays():
+    shown = on_topic("南湖区2021年新增城镇就业多少人？", [_passage(1, "新建5G基站1500个。"), _passage(2, "新增城镇就业1.2万人。")])
+    assert [p.n for p in shown] == [1, 2]
