@@ -201,6 +201,14 @@ _PARALLEL = re.compile(r"\d[^、，,]*、[^、，,]*\d|分别[^，,]*\d[^，,]*(
 _FIGURE_UNIT = re.compile(r"(\d+(?:\.\d+)?)([^\d.、，,]?)")
 
 
+def _holding(parts: list[str], figure: str, question: str) -> int | None:
+    """The clause holding `figure` that shares most words with the question: a figure a sentence gives
+    twice ("收入增长8%…分别增长7.5%、8%") is the asked metric's in the clause that names it."""
+    grams = _bigrams(re.sub(r"[\W\d_]", "", question))
+    found = [i for i, c in enumerate(parts) if contains_number(c, figure)]
+    return max(found, key=lambda i: (len(grams & _bigrams(parts[i])), -i)) if found else None
+
+
 def parallel_rest(checked: Checked, question: str, traditional: bool = False) -> str:
     """The cited clause of a parallel list the answer gave only part of ("分别达到98%、99%以上" → "99%").
 
@@ -212,7 +220,8 @@ def parallel_rest(checked: Checked, question: str, traditional: bool = False) ->
     given, asked = set(numbers(_MARK.sub("", checked.text))), set(numbers(question))
     added = []
     for c in checked.citations:
-        for clause in _CLAUSE_PART.findall(c["quote"]):
+        parts = _CLAUSE_PART.findall(c["quote"])
+        for clause in (parts[i] for i in sorted({_holding(parts, f, question) for f in given} - {None})):
             body = without_years(normalize(clause))
             units = {}
             for number, unit in _FIGURE_UNIT.findall(body):
@@ -244,7 +253,7 @@ def bare_rest(checked: Checked, question: str, traditional: bool = False) -> str
         return ""
     cite_ = checked.citations[0]
     parts = _CLAUSE_PART.findall(cite_["quote"])
-    at = next((i for i, c in enumerate(parts) if contains_number(c, figures[0])), None)
+    at = _holding(parts, figures[0], question)
     if at is None:
         return ""
     own = len(re.sub(r"[^\u4e00-\u9fff]", "", parts[at]))

@@ -73,6 +73,9 @@ def test_an_answer_with_one_figure_of_a_parallel_list_gets_the_cited_clause():
     assert parallel_rest(pair, "垃圾分类覆盖率的目标分别是多少？") == "原文：“城乡生活垃圾分类覆盖率分别达到95%和100%”[1]"
     unlike = Checked(text="450亿元[3]", citations=[{"n": 3, "quote": "预计实现旅游总收入450亿元、增长28.5%。"}])
     assert parallel_rest(unlike, "旅游总收入是多少？") == ""  # an amount and its growth are not a list
+    # The same figure in a list about another metric: the asked metric's own clause holds it.
+    twice = Checked(text="9%[1]", citations=[{"n": 1, "quote": "主要目标为:营业收入增长6%,净利润增长9%,员工人均薪酬分别增长5%、9%。"}])
+    assert parallel_rest(twice, "净利润的增长目标是多少？") == ""
 
 
 def test_an_uncited_list_copied_from_two_chunks_cites_both():
@@ -127,7 +130,7 @@ def test_a_question_asking_for_words_gets_the_cited_clause_verbatim():
 
 
 def test_a_bare_figure_gets_the_clause_that_says_what_it_is_of():
-    from rag.citing import bare_rest
+    from rag.citing import Checked, bare_rest
 
     budget = [_p(1, "城乡居民人均可支配收入分别增长7.5%、8%。一般公共预算收入增长8%，税收收入占比提高。")]
     question = "越城区2021年一般公共预算收入增长目标是多少？"
@@ -136,3 +139,5 @@ def test_a_bare_figure_gets_the_clause_that_says_what_it_is_of():
     assert bare_rest(out, question) == "原文：“一般公共预算收入增长8%”[1]"
     worded = check("一般公共预算收入增长8%[1]。", budget, question)
     assert bare_rest(worded, question) == ""  # the answer already says what the figure is of
+    twice = Checked(text="9%[1]", citations=[{"n": 1, "quote": "主要目标为:员工人均薪酬分别增长5%、9%,净利润增长9%。"}])
+    assert bare_rest(twice, "净利润的增长目标是多少？") == "原文：“净利润增长9%”[1]"
