@@ -75,6 +75,8 @@ def find(question: str) -> Premise | None:
         start, end, stated, number, unit, slot = m
         claim = "".join(parts[:i]) + clause  # "第六届马拉松，" names what the claim is about
         head = _DIRECTION.sub("", clause[:start])
+        if unit == "%" and head != clause[:start]:  # "下降了5.2%": a rate, asked without its direction
+            slot = "增长了多少"
         tail = clause[end:].rstrip("，,。？?！!；; 吧吗呢")
         open_question = f"{''.join(parts[:i])}{head}{slot}{tail}？"
         if not _JUDGES.search(rest):
@@ -104,6 +106,14 @@ def _figures(text: str, unit: str) -> list[float]:
     """The values `text` states in `unit` ('' = bare decimals), magnitudes applied: 3500亩, 3.5万亩."""
     pattern = rf"(?<![\d.])(\d+(?:\.\d+)?)(?:多|余)?(万亿|万|亿)?{re.escape(unit)}" if unit else r"(?<![\d.])(\d+\.\d+)()(?![\d.%])"
     return [_value(n + m) for n, m in re.findall(pattern, without_years(normalize(text)))]
+
+
+def _before_figure(text: str, unit: str) -> str:
+    """The words before the clause's figure: what it measures ("增加值年均增长6.5%，占地区生产总值比重" is not GDP's)."""
+    pattern = rf"(?<![\d.])\d+(?:\.\d+)?(?:多|余)?(?:万亿|万|亿)?{re.escape(unit)}" if unit else r"(?<![\d.])\d+\.\d+(?![\d.%])"
+    text = normalize(text)
+    found = [m for m in re.finditer(pattern, text) if not _YEAR_UNIT.match(m.group(0).rstrip(unit) or "")]
+    return text[:found[0].start()] if found else text
 
 
 def _grams(text: str) -> set[str]:
@@ -145,7 +155,7 @@ def contradiction(premise: Premise, passages: list) -> tuple[str, object] | None
     if not found:
         return None
     score, _, window, best = max(found, key=lambda f: f[:2])
-    if score < max(2, 0.2 * len(asked)) or not _near(premise) & _grams(window):
+    if score < max(2, 0.2 * len(asked)) or not _near(premise) & _grams(_before_figure(window, premise.unit)):
         return None
     at = premise.claim.find(premise.stated)
     stated_way = _direction(premise.claim[max(0, at - 6):at + len(premise.stated)])

@@ -103,7 +103,8 @@ def test_questions_split_into_parts(question, expected):
 def test_a_stated_figure_becomes_the_open_question_and_is_judged():
     found = premise.find("越城区2021年计划新增高新技术企业300家，这个目标能完成吗？")
     assert found.question == "越城区2021年计划新增高新技术企业多少家？" and found.stated == "300家"
-    assert premise.find("绍兴市2023年出口总额下降了5%，是什么原因？").question == "绍兴市2023年出口总额是多少？"
+    # the direction may be the false part: the rate is asked back without it
+    assert premise.find("绍兴市2023年出口总额下降了5%，是什么原因？").question == "绍兴市2023年出口总额增长了多少？"
     assert premise.find("改造的61个老旧小区总投资是多少？") is None  # the figure names the thing asked about
     assert premise.find("2023年GDP增长6.6%，2024年目标是多少？").aside  # another figure is asked: checked, not rewritten
     assert "不符" in premise.verdict(found, "计划新增134家[1]。") and "一致" in premise.verdict(found, "新增300家[1]。")
@@ -250,6 +251,12 @@ def test_a_false_premise_is_corrected_with_the_passages_own_words(question, stat
 def test_a_premise_the_passages_agree_with_or_do_not_state_is_left_alone(question):
     passages = [_passage(1, "建成高标准农田3500亩，完成产粮6.67万吨。"), _passage(2, "全县生产总值637.80亿元，增长5.2%。")]
     assert premise.contradiction(premise.find(question), passages) is None
+
+
+def test_a_clause_naming_the_metric_only_after_its_figure_does_not_judge_the_premise():
+    # 6.5% here measures 增加值; 地区生产总值 is named only after the figure
+    passages = [_passage(1, "服务业增加值年均增长6.5%，占地区生产总值比重稳居全市前列。")]
+    assert premise.contradiction(premise.find("某县2023年地区生产总值下降了5.2%，主要受什么影响？"), passages) is None
 
 
 def test_a_premise_about_another_year_is_not_judged_by_this_years_chapter():
