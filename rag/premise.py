@@ -150,7 +150,8 @@ def contradiction(premise: Premise, passages: list) -> tuple[str, object] | None
         return None
     stated_years, when = years(premise.claim), horizons.asked(premise.claim)
     other_year = lambda w: bool(stated_years and years(w) and not stated_years & years(w))  # another year's figure
-    found = [(len(asked & _grams(w)), -p.n, w, p) for p in passages if horizons.fits(when, horizons.of_passage(p)) is not False
+    # a clause seldom names its own period ("十三五期间"): its chapter heading does
+    found = [(len(asked & (_grams(w) | _grams(p.section))), -p.n, w, p) for p in passages if horizons.fits(when, horizons.of_passage(p)) is not False
              for w in _windows(p) if _figures(w, premise.unit) and not other_year(w)]
     if not found:
         return None

@@ -253,6 +253,14 @@ def test_a_premise_the_passages_agree_with_or_do_not_state_is_left_alone(questio
     assert premise.contradiction(premise.find(question), passages) is None
 
 
+def test_a_premise_is_matched_with_the_period_its_chapter_heading_names():
+    passages = [_passage(1, "空气质量优良率升至85%，PM2.5年平均浓度降至27微克/立方米，改善率全省第一。",
+                         section="一、“十三五”时期发展成就")]
+    claim = premise.find("某县“十三五”期间PM2.5年均浓度上升到了37微克/立方米，准备怎么治理？")
+    window, p = premise.contradiction(claim, passages)
+    assert "降至27微克/立方米" in premise.correction(claim, window, p.n)
+
+
 def test_a_clause_naming_the_metric_only_after_its_figure_does_not_judge_the_premise():
     # 6.5% here measures 增加值; 地区生产总值 is named only after the figure
     passages = [_passage(1, "服务业增加值年均增长6.5%，占地区生产总值比重稳居全市前列。")]
