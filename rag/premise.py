@@ -24,6 +24,8 @@ _DURATION = re.compile(r"(?<![\d.])(?:\d+小时\d+分钟?(?:\d+秒)?|\d+分\d+�
 _CLAIM = re.compile(rf"(?:只有|仅有|仅|才|约|大约|超过|不到|不足|达到|达|高达|低至)?((?<![\dA-Za-z.])\d+(?:\.\d+)?)(多|余)?({_UNIT})(?:左右|上下|以上|以下|以内|多)?")
 # A bare ratio stated as reached ("收入比扩大到了1.85").
 _RATIO = re.compile(r"(?:到|至|为|是)了?((?<![\d.])\d+\.\d+)(?![\d.%]|[万亿]?[\u4e00-\u9fff]{0,1}(?:元|人|个|家|亩|吨))")
+# "才六成左右": a share said in tenths, one stated percentage.
+_TENTHS = re.compile(r"(?:只有|仅有|仅|才|约|大约|超过|不到|不足|达到|达|高达|低至)?(?<![一二三四五六七八九十])([一二三四五六七八九])成(?:左右|以上|以下|多)?(?![\u4e00-\u9fff])")
 _OPEN = re.compile(r"多少|几|什么|哪|谁|怎样|怎么|如何|为什么|为何|是否")
 # The rest of the question judges the stated figure instead of asking for something else.
 _JUDGES = re.compile(r"对吗|对不对|是吗|是不是|是否|是这样|真的|属实|没错吧|能完成|能实现|能否|原因|为什么|为何|怎么看|受什么影响|说明了?什么|意味着")
@@ -56,6 +58,8 @@ def _claim(clause: str) -> tuple[int, int, str, str, str, str] | None:
             magnitude = re.match(r"(万亿|万|亿)?", m.group(3)).group(0)
             unit = m.group(3)[len(magnitude):]
             return m.start(), m.end(), m.group(0), m.group(1) + magnitude, unit, "是多少" if unit in ("%", "个百分点") else "多少" + unit
+    if t := _TENTHS.search(clause):
+        return t.start(), t.end(), t.group(0), str(10 * "一二三四五六七八九".index(t.group(1)) + 10), "%", "是多少"
     if r := _RATIO.search(clause):
         return r.start(1), r.end(1), r.group(1), r.group(1), "", "是多少"
     return None

@@ -233,10 +233,12 @@ def _passage(n, text, section="2023年工作回顾"):
     ("听说某县2023年建成了3000多个5G基站，是这样吗？", "3000多个", "建成5G基站1300余个"),
     ("某县2023年生产总值下降了5.2%，主要受什么影响？", "5.2%", "增长5.2%"),  # same figure, other direction
     ("某县2023年城乡收入比扩大到了1.85，说明差距在拉大吗？", "1.85", "缩小至1.65"),  # a bare ratio
+    ("某县2023年垃圾分类覆盖率才六成左右，打算怎么提高？", "六成", "覆盖率达到95%"),  # a share in tenths
 ])
 def test_a_false_premise_is_corrected_with_the_passages_own_words(question, stated, shown):
     passages = [_passage(1, "建成高标准农田3500亩，完成产粮6.67万吨。建成5G基站1300余个。"),
-                _passage(2, "全县生产总值637.80亿元，增长5.2%。城乡收入比缩小至1.65。")]
+                _passage(2, "全县生产总值637.80亿元，增长5.2%。城乡收入比缩小至1.65。"),
+                _passage(3, "新增垃圾分类集置点104个，垃圾分类覆盖率达到95%。")]
     claim = premise.find(question)
     window, p = premise.contradiction(claim, passages)
     note = premise.correction(claim, window, p.n)
