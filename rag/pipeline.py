@@ -140,6 +140,7 @@ class Pipeline:
         # A unit or an "achieved" reading the rewrite brought in ("打算新增几家" → "新增了多少家") is not the user's.
         own = scope.constraints(asked)
         clock = {"first": None, "usage": {"prompt_tokens": 0, "completion_tokens": 0}, "directive": directive,
+                 "typed": asked if standalone != asked else "",
                  "own_unit": standalone == asked or bool(own.unit), "own_actual": standalone == asked or own.actual}
         answers = []
         for n, (query, group) in enumerate(parts):
@@ -182,7 +183,9 @@ class Pipeline:
         wanted = scope.constraints(query)
         wanted.unit = wanted.unit if clock["own_unit"] else ""
         wanted.actual = wanted.actual and clock["own_actual"]
-        usable = prompting.on_topic(query, horizons.prefer(query, [p for p in group if not scope.gap(wanted, p)]))
+        usable = horizons.prefer(query, [p for p in group if not scope.gap(wanted, p)])
+        # a rewritten follow-up may word the metric otherwise than the user did: both wordings count
+        usable = prompting.on_topic(query, usable, also=clock["typed"])
         if not usable:
             missing = scope.reason(wanted, group)
             text = scope.describe(missing, traditional)

@@ -229,17 +229,20 @@ def whole(p: Passage, traditional: bool) -> Passage:
     return Passage(**{**p.to_dict(), "text": text})
 
 
-def on_topic(question: str, passages: list[Passage], share: float = 2 / 3) -> list[Passage]:
+def on_topic(question: str, passages: list[Passage], also: str = "", share: float = 2 / 3) -> list[Passage]:
     """The passages whose words (heading included) cover at least `share` of what the best one covers; the first stays.
 
     Retrieval fills its k slots even when one or two passages are about the question. The others
     cost prompt time (first-token time is proportional to prompt length on a CPU) and give the
     small model a wrong figure to copy. Words weigh by length, so a shared place name or "增长"
-    keeps a passage only when the best one shares little more.
+    keeps a passage only when the best one shares little more. `also` is another wording of the
+    question (a follow-up as the user typed it, beside its rewrite): a passage on topic for either stays.
     """
     from .explaining import terms_of
 
-    terms = terms_of(question)
-    scores = [sum(len(t) for t in terms if t in to_simplified(f"{p.title} {p.section} {p.text}")) for p in passages]
-    best = max(scores, default=0)
-    return [p for i, (p, s) in enumerate(zip(passages, scores)) if i == 0 or s >= share * best]
+    keep = {0}
+    for wording in filter(None, (question, also)):
+        terms = terms_of(wording)
+        scores = [sum(len(t) for t in terms if t in to_simplified(f"{p.title} {p.section} {p.text}")) for p in passages]
+        keep |= {i for i, s in enumerate(scores) if s >= share * max(scores, default=0)}
+    return [p for i, p in enumerate(passages) if i in keep]

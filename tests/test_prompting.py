@@ -89,3 +89,12 @@ def test_a_passage_whose_heading_holds_the_questions_words_stays():
 def test_the_best_ranked_passage_always_stays():
     shown = on_topic("南湖区2021年新增城镇就业多少人？", [_passage(1, "新建5G基站1500个。"), _passage(2, "新增城镇就业1.2万人。")])
     assert [p.n for p in shown] == [1, 2]
+
+
+def test_a_follow_ups_own_words_keep_the_passage_its_rewrite_words_otherwise():
+    # the pipeline passes the follow-up as typed beside its rewrite
+    rewrite, asked = "某市2023年城镇和农村居民人均可支配收入比缩小了多少？", "城乡收入比缩小到多少了？"
+    passages = [_passage(1, "城镇和农村居民人均可支配收入80392元、48825元,分别居全省第2位。"),
+                _passage(2, "新增共同富裕示范区试点6个,城乡收入比缩小至1.65。")]
+    assert [p.n for p in on_topic(rewrite, passages)] == [1]
+    assert [p.n for p in on_topic(rewrite, passages, also=asked)] == [1, 2]
