@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from . import measures
 from .cleaning import normalize
 from .places import Place, gazetteer, most_specific
 from .specifiers import PERIOD, clauses, codes, contains_number, editions, ordinals, sibling_gap, years
@@ -232,7 +233,8 @@ def _foreign_place(c: Constraints, p, quote: str) -> str:
 
 def _sentence_gap(c: Constraints, p, quote: str, figures) -> str:
     focus = _focus(quote, figures)
-    other = (contrast_gap(c.question, focus) or sibling_gap(c.question, focus)) if c.question and quote else ""
+    other = (contrast_gap(c.question, focus) or sibling_gap(c.question, focus)
+             or measures.gap(c.question, quote, f"{p.title} {p.section} {_text(p)}", figures)) if c.question and quote else ""
     if other:
         return other
     if c.role and quote and c.role not in normalize(quote):

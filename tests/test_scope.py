@@ -381,3 +381,21 @@ def test_an_annual_mean_level_is_not_a_several_year_total():
     q = scope.constraints("某市2024年PM2.5年均浓度目标是多少？")
     quote = "PM2.5年均浓度控制在28微克/立方米以下。"
     assert scope.answer_gap(q, _p(quote, title="某市2024年政府工作报告"), quote, ["28"]) == ""
+
+
+def test_a_sibling_metrics_figure_does_not_answer_the_asked_one():
+    from rag import measures
+
+    text = "实施投资项目“五色”管理,固定资产投资增长7.5%,投资结构不断优化。"
+    assert measures.gap("某区2020年房地产开发投资增长了多少？", text, text, ["7.5%"]) == "房地产开发投资"
+    # the asked kind is named in the passage, or the question names the head only: no judgement
+    assert measures.gap("某区2020年固定资产投资增长了多少？", text, text, ["7.5%"]) == ""
+    assert measures.gap("某区2020年投资增长了多少？", text, text, ["7.5%"]) == ""
+    # another wording with no shared head noun ("GDP" for "地区生产总值") is left to the model
+    assert measures.gap("某区2020年GDP增长了多少？", "地区生产总值增长5.2%", "地区生产总值增长5.2%", ["5.2%"]) == ""
+
+
+def test_a_sibling_metric_answer_is_withheld_with_the_reason():
+    p = _passage(1, "实施投资项目“五色”管理,固定资产投资增长7.5%,投资结构不断优化。", section="2020年工作回顾")
+    out = check("7.5%[1]", [p], "某市2020年房地产开发投资增长了多少？", scope.constraints("某市2020年房地产开发投资增长了多少？"))
+    assert out.refused and "房地产开发投资" in out.text
