@@ -18,7 +18,8 @@ _LEAD = re.compile(r"^(那么|那|还有|另外|而|再问一下|再问)[，,、
 _TAIL = re.compile(r"(呢|吗)?[？?。]*$")
 _YEAR = re.compile(r"(?:19|20)\d{2}年")
 _CONTEXT = re.compile(r"(?:19|20)\d{2}年|[十][一二三四五六七八九]五(?:期间|时期|末)?|“[^”]{1,10}”")
-_ASKS = re.compile(r"多少|几|什么|哪|谁|怎样|如何|是否")
+_TIME = re.compile(r"(?:19|20)\d{2}年|十[一二三四五六七八九]五")
+_ASKS = re.compile(r"多少|几|什么|哪|谁|怎样|怎么|如何|是否")
 _FILLER = {"多少", "什么", "哪些", "目标", "计划", "今年", "去年", "这个", "那个", "情况", "如何", "怎么样",
            "当年", "同年", "层面", "全市", "全区", "全县", "这一项", "这项", "该项", "多少家", "多少个", "多少人",
            "实际", "水平", "达到", "完成", "实现", "定的", "定了"}
@@ -87,7 +88,10 @@ def from_context(question: str, last_question: str) -> str:
         if old and places and places[0] not in old:
             text = text.replace(old[0], places[0], 1)
         return text
-    period = "".join(m for m in dict.fromkeys(_CONTEXT.findall(last_question)) if m not in question and not years)
+    # a follow-up with its own time ("到“十四五”末") does not take the last question's year
+    own_time = bool(years or _TIME.search(asked))
+    period = "".join(m for m in dict.fromkeys(_CONTEXT.findall(last_question))
+                     if m not in question and not years and not (own_time and _TIME.search(m)))
     return f"{''.join(places)}{period}{asked}" + ("？" if _ASKS.search(asked) else "是多少？")
 
 

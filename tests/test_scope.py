@@ -190,6 +190,12 @@ def test_a_follow_up_that_only_changes_the_year_keeps_the_last_question():
     assert followups.from_context("那2021年定的目标是多少？", history[0][0]) == "南湖区2021年空气质量优良率是多少？"
 
 
+def test_a_follow_up_naming_its_own_period_does_not_take_the_last_questions_year():
+    last = "南湖区2020年Ⅲ类水体占比是多少？"
+    assert followups.from_context("那到“十四五”末，这个水质指标要达到多少？", last) == "南湖区到“十四五”末，这个水质指标要达到多少？"
+    assert followups.from_context("那这个水质指标怎么考核？", last) == "南湖区2020年这个水质指标怎么考核？"
+
+
 def test_a_passage_about_one_of_several_named_things_is_in_scope():
     both = scope.constraints("灵犀X1和灵犀X2的续航分别是多少天？")
     assert scope.gap(both, _p("灵犀X1典型续航14天。")) == "" and scope.gap(both, _p("灵犀X5续航9天。")) == "X1"
