@@ -110,8 +110,7 @@ def _fix_sentence(sentence: str, passages: dict[int, Passage], question_numbers:
     for n in cited:
         used.setdefault(n, (figures, body))
     end = re.search(r"[。！？；!?;]$", body)
-    core = body[:-1] if end else body
-    return core.rstrip() + "".join(f"[{n}]" for n in cited) + (end.group(0) if end else "")
+    return (body[:-1] if end else body).rstrip() + "".join(f"[{n}]" for n in cited) + (end.group(0) if end else "")
 
 
 def _reread(sentence: str, passages: dict[int, Passage], wanted) -> str:
@@ -202,8 +201,7 @@ _FIGURE_UNIT = re.compile(r"(\d+(?:\.\d+)?)([^\d.、，,]?)")
 
 
 def _holding(parts: list[str], figure: str, question: str) -> int | None:
-    """The clause holding `figure` that shares most words with the question: a figure a sentence gives
-    twice ("收入增长8%…分别增长7.5%、8%") is the asked metric's in the clause that names it."""
+    """The clause holding `figure` that shares most words with the question ("收入增长8%…分别增长7.5%、8%")."""
     grams = _bigrams(re.sub(r"[\W\d_]", "", question))
     found = [i for i, c in enumerate(parts) if contains_number(c, figure)]
     return max(found, key=lambda i: (len(grams & _bigrams(parts[i])), -i)) if found else None
