@@ -78,8 +78,9 @@ def find(question: str) -> Premise | None:
             continue
         start, end, stated, number, unit, slot = m
         claim = "".join(parts[:i]) + clause  # "第六届马拉松，" names what the claim is about
+        way = _DIRECTION.search(clause[:start])
         head = _DIRECTION.sub("", clause[:start])
-        if unit == "%" and head != clause[:start]:  # "下降了5.2%": a rate, asked without its direction
+        if unit == "%" and way and not re.search("[到至]", way.group(0)):  # "下降了5.2%" is a rate; "提高到30%" a level
             slot = "增长了多少"
         tail = clause[end:].rstrip("，,。？?！!；; 吧吗呢")
         open_question = f"{''.join(parts[:i])}{head}{slot}{tail}？"

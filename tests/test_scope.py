@@ -105,6 +105,7 @@ def test_a_stated_figure_becomes_the_open_question_and_is_judged():
     assert found.question == "越城区2021年计划新增高新技术企业多少家？" and found.stated == "300家"
     # the direction may be the false part: the rate is asked back without it
     assert premise.find("绍兴市2023年出口总额下降了5%，是什么原因？").question == "绍兴市2023年出口总额增长了多少？"
+    assert premise.find("某区森林覆盖率提高到30%，对吗？").question == "某区森林覆盖率是多少？"  # a level, not a rate
     assert premise.find("改造的61个老旧小区总投资是多少？") is None  # the figure names the thing asked about
     assert premise.find("2023年GDP增长6.6%，2024年目标是多少？").aside  # another figure is asked: checked, not rewritten
     assert "不符" in premise.verdict(found, "计划新增134家[1]。") and "一致" in premise.verdict(found, "新增300家[1]。")
