@@ -231,12 +231,13 @@ def parallel_rest(checked: Checked, question: str, traditional: bool = False) ->
 
 
 def hollow_rest(checked: Checked, question: str, traditional: bool = False) -> str:
-    """An answer that only restates the question ("…四项目标具体是：[1]") gets its cited sentence, verbatim."""
+    """An answer that only restates the question ("…目标具体是：[1]") or counts with no figure gets its cited sentence."""
     if checked.refused or not checked.citations:
         return ""
     text = _MARK.sub("", checked.text)
     said = _bigrams(re.sub(r"[\W\d_]", "", text)) - _bigrams(question)
-    if len(said) >= 3 or set(numbers(text)) - set(numbers(question)):
+    new_figures, quoted = set(numbers(text)) - set(numbers(question)), set(numbers(checked.citations[0]["quote"]))
+    if (len(said) >= 3 and not (_ASKS_COUNT.search(question) and quoted - set(numbers(question)))) or new_figures:
         return ""
     return _verbatim(checked.citations[0]["quote"], checked.citations[0]["n"], traditional)
 

@@ -105,6 +105,11 @@ def test_an_answer_that_only_restates_the_question_gets_the_cited_sentence():
     full = Checked(text="亚运出彩、经济出新、项目出效、风险出清[1]。", citations=[{"n": 1, "quote": quote}])
     assert hollow_rest(full, question) == ""
     assert hollow_rest(Checked(text="83%以上[1]", citations=[{"n": 1, "quote": "优良率达83%以上。"}]), "优良率目标是多少？") == ""
+    # a count asked, answered in words only: the cited sentence gives the figure
+    reminder = "借阅系统会在图书到期前3天通过短信发送提醒；"
+    worded = Checked(text="是的，借阅系统会在到期前几天通过短信发送提醒[1]。", citations=[{"n": 1, "quote": reminder}])
+    assert hollow_rest(worded, "借阅系统会在到期前几天发送提示短信？") == f"原文：“{reminder}”[1]"
+    assert hollow_rest(worded, "借阅系统会发送提示短信吗？") == ""  # no count asked
 
 
 def test_a_sentence_with_figures_from_two_passages_cites_both():
