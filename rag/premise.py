@@ -113,12 +113,15 @@ def _figures(text: str, unit: str) -> list[float]:
     return [_value(n + m) for n, m in re.findall(pattern, without_years(normalize(text)))]
 
 
-def _before_figure(text: str, unit: str) -> str:
-    """The words before the clause's figure: what it measures ("增加值年均增长6.5%，占地区生产总值比重" is not GDP's)."""
+def _before_figures(text: str, unit: str) -> list[str]:
+    """The words before each figure of the clause, back to the figure before it: what each one measures
+    ("增加值年均增长6.5%，占地区生产总值比重" has no GDP figure)."""
     pattern = rf"(?<![\d.])\d+(?:\.\d+)?(?:多|余)?(?:万亿|万|亿)?{re.escape(unit)}" if unit else r"(?<![\d.])\d+\.\d+(?![\d.%])"
-    text = normalize(text)
-    found = [m for m in re.finditer(pattern, text) if not _YEAR_UNIT.match(m.group(0).rstrip(unit) or "")]
-    return text[:found[0].start()] if found else text
+    text, out, last = normalize(text), [], 0
+    for m in re.finditer(pattern, text):
+        out.append(text[last:m.start()])
+        last = m.end()
+    return out or [text]
 
 
 def _grams(text: str) -> set[str]:
@@ -161,7 +164,8 @@ def contradiction(premise: Premise, passages: list) -> tuple[str, object] | None
     if not found:
         return None
     score, _, window, best = max(found, key=lambda f: f[:2])
-    if score < max(2, 0.2 * len(asked)) or not _near(premise) & _grams(_before_figure(window, premise.unit)):
+    near = _near(premise)
+    if score < max(2, 0.2 * len(asked)) or not any(near & _grams(b) for b in _before_figures(window, premise.unit)):
         return None
     at = premise.claim.find(premise.stated)
     stated_way = _direction(premise.claim[max(0, at - 6):at + len(premise.stated)])

@@ -274,6 +274,10 @@ def test_a_clause_naming_the_metric_only_after_its_figure_does_not_judge_the_pre
     # 6.5% here measures 增加值; 地区生产总值 is named only after the figure
     passages = [_passage(1, "服务业增加值年均增长6.5%，占地区生产总值比重稳居全市前列。")]
     assert premise.contradiction(premise.find("某县2023年地区生产总值下降了5.2%，主要受什么影响？"), passages) is None
+    # the measured thing stands before its own figure, after another one's
+    listed = [_passage(1, "空气质量优良天数比例达93%以上，森林覆盖率达12.5%以上。", section="“十四五”发展目标")]
+    window, _ = premise.contradiction(premise.find("某县“十四五”目标要把森林覆盖率提高到30%，这个目标怎么实现？"), listed)
+    assert "森林覆盖率达12.5%" in window
 
 
 def test_a_premise_about_another_year_is_not_judged_by_this_years_chapter():
