@@ -18,12 +18,12 @@ from rag.config import PROJECT_ROOT, load_settings
 pytestmark = pytest.mark.bench
 
 TESTS = PROJECT_ROOT / "tests"
-# Measured 2026-12-02 (AMD EPYC family 23 model 49, Zen 2, 2 cores), session 8: validation accuracy 0.845 (60/71), refusal
-# 0.85, false refusal 0.06, citation precision 0.95, grounding 1.00 (session 7: 0.75 / 0.81 / 0.10 / 0.96 / 0.98). The
-# floors sit a few questions under the figures: another CPU may answer a question or two differently. General corpus,
-# same session: accuracy 0.90, refusal 1.00, false refusal 0.04, citation precision 1.00, grounding 1.00.
-VALIDATION_FLOORS = {"accuracy": 0.80, "refusal": 0.78, "citation_precision": 0.90, "grounding": 0.95}
-VALIDATION_CEILINGS = {"false_refusal": 0.12}
+# Measured 2026-12-02 (AMD EPYC family 23 model 49, Zen 2, 2 cores), session 9: validation accuracy 0.859 (61/71), refusal
+# 0.89 (24/27), false refusal 0.06, citation precision 0.96, grounding 1.00 (session 8: 0.845 / 0.85 / 0.06 / 0.95 / 1.00).
+# The floors sit a few questions under the figures: another CPU may answer a question or two differently. General corpus,
+# same session: accuracy 0.90, refusal 0.96, false refusal 0.04, citation precision 1.00, grounding 1.00.
+VALIDATION_FLOORS = {"accuracy": 0.82, "refusal": 0.81, "citation_precision": 0.90, "grounding": 0.95}
+VALIDATION_CEILINGS = {"false_refusal": 0.10}
 GENERAL_FLOORS = {"accuracy": 0.84, "refusal": 0.88, "citation_precision": 0.90, "grounding": 0.95}
 GENERAL_CEILINGS = {"false_refusal": 0.10}
 
