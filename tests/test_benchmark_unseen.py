@@ -22,7 +22,7 @@ TESTS = PROJECT_ROOT / "tests"
 # 0.89 (24/27), false refusal 0.06, citation precision 0.96, grounding 1.00 (session 8: 0.845 / 0.85 / 0.06 / 0.95 / 1.00).
 # The floors sit a few questions under the figures: another CPU may answer a question or two differently. General corpus,
 # same session: accuracy 0.90, refusal 0.96, false refusal 0.04, citation precision 1.00, grounding 1.00.
-VALIDATION_FLOORS = {"accuracy": 0.82, "refusal": 0.81, "citation_precision": 0.90, "grounding": 0.95}
+VALIDATION_FLOORS = {"accuracy": 0.81, "refusal": 0.81, "citation_precision": 0.90, "grounding": 0.95}
 VALIDATION_CEILINGS = {"false_refusal": 0.10}
 GENERAL_FLOORS = {"accuracy": 0.84, "refusal": 0.88, "citation_precision": 0.90, "grounding": 0.95}
 GENERAL_CEILINGS = {"false_refusal": 0.10}
