@@ -14,6 +14,7 @@ import re
 
 from .cleaning import normalize, to_simplified
 from .specifiers import contains_number
+from .tokens import words
 
 # The metric stands right before the ask: "…投资增长了多少", "…比重是多少", "…有几个".
 _ASK = re.compile(r"([\u4e00-\u9fffA-Za-z&.]{2,16}?)(?:的)?(?:实际|计划|预期)?"
@@ -50,5 +51,10 @@ def gap(question: str, quote: str, passage_text: str, figures) -> str:
     at = min((held[0].find(f) for f in figures if f in held[0]), default=-1)
     before, body = held[0][:at] if at > 0 else held[0], normalize(passage_text).lower()
     if nouns[-1] not in before:
+        return ""
+    # the clause's own kind of the head ("固定资产" in "固定资产投资"); one the question names is the same kind, and a
+    # Latin abbreviation ("占GDP比重" for "占生产总值的比重") may be the question's words in short
+    said = words(before[max(0, before.rfind(nouns[-1]) - 8):before.rfind(nouns[-1])])
+    if not said or len(said[-1]) < 2 or re.search("[a-z]", said[-1]) or said[-1] in phrase or any(n in said[-1] for n in nouns):
         return ""
     return phrase if any(n not in body for n in nouns[:-1]) else ""

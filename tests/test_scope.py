@@ -402,6 +402,10 @@ def test_a_sibling_metrics_figure_does_not_answer_the_asked_one():
     # the asked kind is named in the passage, or the question names the head only: no judgement
     assert measures.gap("某区2020年固定资产投资增长了多少？", text, text, ["7.5%"]) == ""
     assert measures.gap("某区2020年投资增长了多少？", text, text, ["7.5%"]) == ""
+    # the clause names the same kind without every word of the question ("低保标准" for "城乡低保标准")
+    assert measures.gap("某市2024年对城乡低保标准的目标是多少？", "低保标准不低于1.4万元/年", "低保标准不低于1.4万元/年", ["1.4万元"]) == ""
+    gdp = "全社会R&D经费支出占GDP比重达3.5%"
+    assert measures.gap("某区R&D经费支出占生产总值的比重目标定在多少？", gdp, gdp, ["3.5%"]) == ""
     # another wording with no shared head noun ("GDP" for "地区生产总值") is left to the model
     assert measures.gap("某区2020年GDP增长了多少？", "地区生产总值增长5.2%", "地区生产总值增长5.2%", ["5.2%"]) == ""
 
