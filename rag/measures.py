@@ -54,7 +54,8 @@ def gap(question: str, quote: str, passage_text: str, figures) -> str:
         return ""
     # the clause's own kind of the head ("固定资产" in "固定资产投资"); one the question names is the same kind, and a
     # Latin abbreviation ("占GDP比重" for "占生产总值的比重") may be the question's words in short
-    said = words(before[max(0, before.rfind(nouns[-1]) - 8):before.rfind(nouns[-1])])
+    head = before.rfind(nouns[-1])
+    said = words(before[max(0, head - 8):head])
     if not said or len(said[-1]) < 2 or re.search("[a-z]", said[-1]) or said[-1] in phrase or any(n in said[-1] for n in nouns):
         return ""
     return phrase if any(n not in body for n in nouns[:-1]) else ""

@@ -107,18 +107,21 @@ def _value(number: str) -> float | None:
     return float(m.group(1)) * _MAGNITUDE.get(m.group(2) or "", 1) if m else None
 
 
+def _pattern(unit: str) -> str:
+    """A figure in `unit` ('' = a bare decimal), its number and magnitude as groups."""
+    return rf"(?<![\d.])(\d+(?:\.\d+)?)(?:多|余)?(万亿|万|亿)?{re.escape(unit)}" if unit else r"(?<![\d.])(\d+\.\d+)()(?![\d.%])"
+
+
 def _figures(text: str, unit: str) -> list[float]:
     """The values `text` states in `unit` ('' = bare decimals), magnitudes applied: 3500亩, 3.5万亩."""
-    pattern = rf"(?<![\d.])(\d+(?:\.\d+)?)(?:多|余)?(万亿|万|亿)?{re.escape(unit)}" if unit else r"(?<![\d.])(\d+\.\d+)()(?![\d.%])"
-    return [_value(n + m) for n, m in re.findall(pattern, without_years(normalize(text)))]
+    return [_value(n + m) for n, m in re.findall(_pattern(unit), without_years(normalize(text)))]
 
 
 def _before_figures(text: str, unit: str) -> list[str]:
     """The words before each figure of the clause, back to the figure before it: what each one measures
     ("增加值年均增长6.5%，占地区生产总值比重" has no GDP figure)."""
-    pattern = rf"(?<![\d.])\d+(?:\.\d+)?(?:多|余)?(?:万亿|万|亿)?{re.escape(unit)}" if unit else r"(?<![\d.])\d+\.\d+(?![\d.%])"
     text, out, last = normalize(text), [], 0
-    for m in re.finditer(pattern, text):
+    for m in re.finditer(_pattern(unit), text):
         out.append(text[last:m.start()])
         last = m.end()
     return out or [text]

@@ -240,9 +240,9 @@ def on_topic(question: str, passages: list[Passage], also: str = "", share: floa
     """
     from .explaining import terms_of
 
-    keep = {0}
+    texts, keep = [to_simplified(f"{p.title} {p.section} {p.text}") for p in passages], {0}
     for wording in filter(None, (question, also)):
         terms = terms_of(wording)
-        scores = [sum(len(t) for t in terms if t in to_simplified(f"{p.title} {p.section} {p.text}")) for p in passages]
+        scores = [sum(len(t) for t in terms if t in text) for text in texts]
         keep |= {i for i, s in enumerate(scores) if s >= share * max(scores, default=0)}
     return [p for i, p in enumerate(passages) if i in keep]
