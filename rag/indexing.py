@@ -171,8 +171,8 @@ def build_index(settings, *, rebuild: bool = False, embedder=None) -> BuildRepor
         report.seconds = time.perf_counter() - started
         return report
     chunks = [c for d in docs for c in chunk_document(d, settings.chunk_size, settings.chunk_overlap, settings.clean_text)]
-    # Only the real embedder is worth caching; injected or hash embedders are instant.
-    cache = _cache_file(settings, embedder_id) if embedder is None and settings.embedder_role != "hash" else None
+    # Only a real embedder is worth caching (loaded here or shared by the caller); the hash one is instant.
+    cache = _cache_file(settings, embedder_id) if not embedder_id.startswith("hash-") else None
     cached = _load_cache(cache) if cache else {}
     known = {} if rebuild else {**cached, **_previous_vectors(index_dir, embedder_id)}
     get = (lambda: embedder) if embedder is not None else _lazy(lambda: load_embedder(settings))

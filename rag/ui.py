@@ -262,9 +262,10 @@ def _rebuild_message(service, added, problems, removed=None) -> str:
     return "  \n".join(p for p in parts if p)
 
 
-def launch(settings, **kwargs):
+def launch(settings, service: ChatService | None = None, **kwargs):
+    """Serve the app (blocking unless `prevent_thread_lock=True`); `service` is injected by tests."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    service = ChatService(settings)
+    service = service or ChatService(settings)
     if not service.index_ready():
         print(f"索引不存在或与当前设置不符，正在建立 / building the index in {settings.index_dir} …", flush=True)
         print(service.rebuild().summary(), flush=True)

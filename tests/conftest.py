@@ -14,6 +14,9 @@ import pytest
 
 from rag.config import PROJECT_ROOT, load_settings, offline_environment
 
+from .tiers import pytest_collection_modifyitems, pytest_report_header, pytest_runtest_logreport  # noqa: F401
+from .tiers import pytest_terminal_summary  # noqa: F401
+
 SEEDS = PROJECT_ROOT / "seeds"
 QA = PROJECT_ROOT / "tests" / "qa_dev.jsonl"
 
@@ -41,6 +44,35 @@ def hash_index(hash_settings):
 
     build_index(hash_settings, embedder=HashEmbedder(256))
     return hash_settings
+
+
+# -- the real models, loaded once per test session and shared by every tier that needs them --------
+
+@pytest.fixture(scope="session")
+def real_settings():
+    return load_settings()
+
+
+@pytest.fixture(scope="session")
+def real_embedder(real_settings):
+    from rag.embedding import load_embedder
+
+    return load_embedder(real_settings)
+
+
+@pytest.fixture(scope="session")
+def real_generator(real_settings):
+    from rag.generation import load_generator
+
+    return load_generator(real_settings)
+
+
+@pytest.fixture(scope="session")
+def real_pipeline(real_settings, real_embedder, real_generator):
+    """The default pipeline over the bundled index, on the shared models."""
+    from rag.pipeline import Pipeline
+
+    return Pipeline.from_settings(real_settings, embedder=real_embedder, generator=real_generator)
 
 
 def cli_env(**extra) -> dict:
@@ -71,6 +103,19 @@ def start_app(tmp: Path, port: int | None = None, timeout: float = 300) -> tuple
     proc = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "app.py")], env=env, stdout=log, stderr=subprocess.STDOUT)
     wait_ready(proc, tmp / f"app-{port}.log", lambda: socket.create_connection(("127.0.0.1", port), timeout=1).close(), timeout)
     return proc, f"http://127.0.0.1:{port}/"
+
+
+@pytest.fixture(scope="session")
+def seeds_app(tmp_path_factory):
+    """One real app (app.py, real models) over private copies of the seeds and index, shared by the browser
+    and load tiers; its log is read from the start by the browser tier's last test."""
+    from types import SimpleNamespace
+
+    tmp = tmp_path_factory.mktemp("app")
+    proc, url = start_app(tmp)
+    yield SimpleNamespace(proc=proc, url=url, tmp=tmp, log=next(tmp.glob("app-*.log")))
+    proc.terminate()
+    proc.wait(timeout=30)
 
 
 def wait_ready(proc: subprocess.Popen, log_path: Path, ready, timeout: float) -> None:

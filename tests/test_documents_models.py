@@ -75,7 +75,7 @@ def table_dir(tmp_path_factory) -> Path:
 
 
 @pytest.mark.parametrize("name", ["targets.pdf", "targets.docx"])
-def test_a_table_question_is_answered_from_the_table(table_dir, tmp_path, name):
+def test_a_table_question_is_answered_from_the_table(table_dir, tmp_path, name, real_embedder, real_generator):
     from rag.indexing import build_index
     from rag.pipeline import Pipeline
 
@@ -84,8 +84,8 @@ def test_a_table_question_is_answered_from_the_table(table_dir, tmp_path, name):
     meta = {name: {"title": TABLE_TITLE, "place": "绍兴市", "date": "2024-01-29"}}  # as the seeds have theirs
     (tmp_path / "docs" / "metadata.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     settings = load_settings(docs_dir=tmp_path / "docs", index_dir=tmp_path / "index")
-    build_index(settings)
-    answer = Pipeline.from_settings(settings).answer("绍兴市2024年规上工业增加值的预期增长目标是多少？", [])
+    build_index(settings, embedder=real_embedder)
+    answer = Pipeline.from_settings(settings, embedder=real_embedder, generator=real_generator).answer("绍兴市2024年规上工业增加值的预期增长目标是多少？", [])
     print(answer.text, answer.citations)
     assert not answer.refused and "9%" in answer.text
     cited = {p["n"]: p for p in answer.to_dict()["passages"]}

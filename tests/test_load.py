@@ -66,12 +66,8 @@ def _answer_text(chat) -> str:
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("load")
-    proc, url = start_app(tmp)
-    yield proc, url, tmp
-    proc.terminate()
-    proc.wait(timeout=30)
+def app(seeds_app):
+    return seeds_app.proc, seeds_app.url, seeds_app.tmp
 
 
 def _answer_seconds(text: str) -> float:

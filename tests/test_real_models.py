@@ -19,22 +19,18 @@ pytestmark = pytest.mark.model
 
 
 @pytest.fixture(scope="module")
-def settings():
-    return load_settings()
+def settings(real_settings):
+    return real_settings
 
 
 @pytest.fixture(scope="module")
-def embedder(settings):
-    from rag.embedding import load_embedder
-
-    return load_embedder(settings)
+def embedder(real_embedder):
+    return real_embedder
 
 
 @pytest.fixture(scope="module")
-def generator(settings):
-    from rag.generation import load_generator
-
-    return load_generator(settings)
+def generator(real_generator):
+    return real_generator
 
 
 def test_hub_is_never_consulted():

@@ -44,10 +44,9 @@ def test_stale_or_damaged_graph_names_the_fix(tmp_path, damage):
 
 
 @pytest.mark.model
-def test_compiled_int8_vectors_match_fp32(tmp_path):
+def test_compiled_int8_vectors_match_fp32(tmp_path, real_settings, real_embedder):
     """Same ranking signal as the fp32 torch model: cosine ≥ 0.98 per text (issue 13's bar)."""
     from rag.chunking import chunk_document
-    from rag.config import load_settings
     from rag.embedding import load_embedder
     from rag.loading import load_folder
 
@@ -56,8 +55,7 @@ def test_compiled_int8_vectors_match_fp32(tmp_path):
     chunks = [c for d in load_folder(SEEDS).documents for c in chunk_document(d, 300, 60, True)]
     texts = [c.embed_text() for c in chunks[::20]]
     queries = ["越城区2021年计划新建多少个5G基站？", "南湖區2021年計劃新增城鎮就業多少人？", "How much did GDP grow?"]
-    settings = load_settings()
-    fast, exact = load_embedder(settings), load_embedder(settings.with_overrides(embed_precision="fp32"))
+    fast, exact = real_embedder, load_embedder(real_settings.with_overrides(embed_precision="fp32"))
     assert fast.id.endswith(f"+{runtime.RECIPE}.{runtime.FORMAT}") and fast.id != exact.id
     for kind, batch in (("document", texts), ("query", queries)):
         cos = (fast.embed(batch, kind) * exact.embed(batch, kind)).sum(1)

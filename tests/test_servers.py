@@ -55,8 +55,8 @@ def _cited(answer) -> list[tuple]:
     return [(c["doc_id"], c["start_line"], c["end_line"]) for c in answer.citations]
 
 
-def test_server_answers_match_in_process(tmp_path):
-    local = Pipeline.from_settings(load_settings(llm_role="llm_fast"))
+def test_server_answers_match_in_process(tmp_path, real_embedder):
+    local = Pipeline.from_settings(load_settings(llm_role="llm_fast"), embedder=real_embedder)
     expected = [local.answer(q) for q in QUESTIONS[:4]]
     proc, url = start_server(2, tmp_path / "server.log")
     try:
@@ -69,10 +69,11 @@ def test_server_answers_match_in_process(tmp_path):
         assert have.text == want.text and have.refused == want.refused
 
 
-def test_two_servers_one_stopped_mid_run(tmp_path):
+def test_two_servers_one_stopped_mid_run(tmp_path, real_embedder):
     (a, url_a), (b, url_b) = start_server(1, tmp_path / "a.log"), start_server(1, tmp_path / "b.log")
     try:
-        pipeline = Pipeline.from_settings(load_settings(llm_backend="openai", llm_urls=f"{url_a},{url_b}", llm_timeout=60))
+        pipeline = Pipeline.from_settings(load_settings(llm_backend="openai", llm_urls=f"{url_a},{url_b}", llm_timeout=60),
+                                          embedder=real_embedder)
         answers, served = [], []
         for n, question in enumerate(QUESTIONS):
             if n == 2:
