@@ -4,6 +4,6 @@ from rag.config import load_settings, offline_environment
 
 if __name__ == "__main__":
     offline_environment()
-    from rag.ui import launch
+    from rag.app.ui import launch
 
     launch(load_settings())

@@ -6,9 +6,9 @@ import argparse
 import json
 import sys
 
-from . import __version__
-from .config import load_settings, offline_environment
-from .errors import RagError
+from rag import __version__
+from rag.config import load_settings, offline_environment
+from rag.errors import RagError
 
 
 def _settings(args):
@@ -17,7 +17,7 @@ def _settings(args):
 
 
 def cmd_models(args) -> int:
-    from . import models
+    from rag.index import models
 
     settings = _settings(args)
     if args.action == "check":
@@ -34,7 +34,7 @@ def cmd_models(args) -> int:
         path = models.fetch(specs[role], settings.models_dir, say=lambda m: print(m, file=sys.stderr))
         models.link_into_project(specs[role], settings.models_dir)
         if role == settings.embedder_role and settings.embed_precision != "fp32":
-            from . import runtime
+            from rag.index import runtime
 
             folder = runtime.ensure(path, specs[role].sha256)
             print(f"{role}: OpenVINO int8 graph ready ({folder})", file=sys.stderr)
@@ -43,7 +43,7 @@ def cmd_models(args) -> int:
 
 def _runtime_rows(settings, only: str | None) -> list[tuple[str, str, str]]:
     """The embedder's int8 graph, built from the weights on this machine, checked against its recipe."""
-    from . import models, runtime
+    from rag.index import models, runtime
 
     spec = models.load_specs().get(settings.embedder_role)
     if spec is None or settings.embed_precision == "fp32" or (only and only != spec.role):
@@ -56,7 +56,7 @@ def _runtime_rows(settings, only: str | None) -> list[tuple[str, str, str]]:
 
 
 def cmd_index(args) -> int:
-    from .indexing import build_index
+    from rag.index.building import build_index
 
     report = build_index(_settings(args), rebuild=args.rebuild)
     print(report.summary())
@@ -64,12 +64,12 @@ def cmd_index(args) -> int:
 
 
 def cmd_ask(args) -> int:
-    from .pipeline import Pipeline
+    from rag.answer.pipeline import Pipeline
 
     pipeline = Pipeline.from_settings(_settings(args))
     if args.json:
         answer = pipeline.answer(args.question)
-        from .rendering import paged_citations
+        from rag.app.rendering import paged_citations
 
         print(json.dumps({**answer.to_dict(), "citations": paged_citations(answer)}, ensure_ascii=False, indent=1))
         return 0
@@ -85,14 +85,14 @@ def cmd_ask(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from .evaluation import run_eval
+    from rag.evaluation.gold import run_eval
 
     settings, pipeline = _settings(args), None
     if args.baseline:
         import tempfile
         from pathlib import Path
 
-        from .benchmark import baseline_for
+        from rag.evaluation.speed import baseline_for
 
         pipeline = baseline_for(settings, Path(tempfile.mkdtemp(prefix="rag-baseline-")))
     metrics = run_eval(settings, qa_path=args.qa, out_dir=args.out, pipeline=pipeline)
@@ -101,13 +101,13 @@ def cmd_eval(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from .benchmark import run_bench, run_throughput
+    from rag.evaluation.speed import run_bench, run_throughput
 
     if args.throughput:
         run_throughput(_settings(args), out_dir=args.out, workers=args.workers)
         return 0
     if args.corpus:
-        from .scaling import run_corpus_bench
+        from rag.evaluation.scaling import run_corpus_bench
 
         run_corpus_bench(_settings(args), args.corpus, out_dir=args.out, runs=args.runs)
         return 0
@@ -117,11 +117,11 @@ def cmd_bench(args) -> int:
 
 def cmd_serve(args) -> int:
     if args.api:
-        from .api import serve
+        from rag.app.api import serve
 
         serve(_settings(args))
         return 0
-    from .ui import launch
+    from rag.app.ui import launch
 
     launch(_settings(args))
     return 0

@@ -60,7 +60,7 @@ class Settings:
     embed_dim: int = 768
     embed_batch: int = 64  # texts per call: the embedder sorts each call's texts by length to pad little
     embed_max_tokens: int = 512
-    embed_precision: str = "int8"  # OpenVINO static int8 (rag.runtime); "fp32": torch, the slower fallback (README, "Speed")
+    embed_precision: str = "int8"  # OpenVINO static int8 (rag.index.runtime); "fp32": torch, the slower fallback (README, "Speed")
     index_kind: str = "flat"
     top_k: int = 4
     passage_chars: int = 160

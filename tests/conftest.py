@@ -18,7 +18,7 @@ from .tiers import pytest_collection_modifyitems, pytest_report_header, pytest_r
 from .tiers import pytest_terminal_summary  # noqa: F401
 
 SEEDS = PROJECT_ROOT / "seeds"
-QA = PROJECT_ROOT / "tests" / "qa_dev.jsonl"
+QA = PROJECT_ROOT / "tests" / "data" / "qa_dev.jsonl"
 
 offline_environment()
 
@@ -39,8 +39,8 @@ def hash_settings(tmp_path: Path, docs: Path):
 
 @pytest.fixture
 def hash_index(hash_settings):
-    from rag.embedding import HashEmbedder
-    from rag.indexing import build_index
+    from rag.index.embedding import HashEmbedder
+    from rag.index.building import build_index
 
     build_index(hash_settings, embedder=HashEmbedder(256))
     return hash_settings
@@ -55,14 +55,14 @@ def real_settings():
 
 @pytest.fixture(scope="session")
 def real_embedder(real_settings):
-    from rag.embedding import load_embedder
+    from rag.index.embedding import load_embedder
 
     return load_embedder(real_settings)
 
 
 @pytest.fixture(scope="session")
 def real_generator(real_settings):
-    from rag.generation import load_generator
+    from rag.answer.generation import load_generator
 
     return load_generator(real_settings)
 
@@ -70,7 +70,7 @@ def real_generator(real_settings):
 @pytest.fixture(scope="session")
 def real_pipeline(real_settings, real_embedder, real_generator):
     """The default pipeline over the bundled index, on the shared models."""
-    from rag.pipeline import Pipeline
+    from rag.answer.pipeline import Pipeline
 
     return Pipeline.from_settings(real_settings, embedder=real_embedder, generator=real_generator)
 

@@ -160,7 +160,7 @@ def build(out: Path, seeds: Path = SEEDS, scans: bool = True) -> Path:
     for form, suffix in forms.items():
         (out / form).mkdir(parents=True, exist_ok=True)
         (out / form / "metadata.json").write_text(json.dumps(_renamed(meta, suffix), ensure_ascii=False), encoding="utf-8")
-        write_qa(ROOT / "tests" / "qa_dev.jsonl", out / form / "qa_dev.jsonl", suffix)
+        write_qa(ROOT / "tests" / "data" / "qa_dev.jsonl", out / form / "qa_dev.jsonl", suffix)
     for seed in sorted(seeds.glob("*.txt")):
         title = meta.get(seed.name, {}).get("title", seed.stem)
         write_pdf(seed_lines(seed), out / "pdf" / f"{seed.stem}.pdf", title)

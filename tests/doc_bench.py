@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.cleaning import normalize
+from rag.zh.script import normalize
 
 from .corpus_pdf import cached_build
 
@@ -40,7 +40,7 @@ def char_accuracy(ocr: str, truth: str) -> float:
 
 
 def text_layer_speed(pdfs: list[Path], rounds: int = 3) -> dict:
-    from rag.pdf import read_pdf
+    from rag.ingest.pdf import read_pdf
 
     pages, started = 0, time.perf_counter()
     for _ in range(rounds):
@@ -55,8 +55,8 @@ def ocr_pages(scan: Path, text: Path, limit: int) -> list[tuple[int, float, floa
     """(page, seconds, character accuracy) for the first `limit` pages of a scanned PDF."""
     import pymupdf
 
-    from rag.ocr import engine
-    from rag.pdf import ocr_page
+    from rag.ingest.ocr import engine
+    from rag.ingest.pdf import ocr_page
 
     engine()  # model loading is not per-page time
     rows = []

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.config import PROJECT_ROOT
-from rag.evaluation import load_qa, run_items, summarize, write_outputs
+from rag.evaluation.gold import run_items, summarize, write_outputs
 
 from .tiers import cpu_model
 
-DATA = PROJECT_ROOT / "tests"
+DATA = PROJECT_ROOT / "tests" / "data"
 OUT = PROJECT_ROOT / "runs" / "bench"
 PART = 20
 

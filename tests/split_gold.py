@@ -1,4 +1,4 @@
-"""Split tests/qa_own.jsonl into a tuning half and a held-out validation half.
+"""Split tests/data/qa_own.jsonl into a tuning half and a held-out validation half.
 
 The split is stratified by ``type`` and uses ``random.Random(20261123)``.
 It was done ONCE, before any system results on these questions were looked at.
@@ -8,7 +8,7 @@ an untouched held-out set.  (Re-running this script unchanged on an unchanged
 qa_own.jsonl reproduces exactly the same two files.)
 
 Usage:  python tests/split_gold.py
-Writes: tests/qa_tune.jsonl and tests/qa_validation.jsonl
+Writes: tests/data/qa_tune.jsonl and tests/data/qa_validation.jsonl
 """
 import json
 import random
@@ -16,7 +16,7 @@ from collections import defaultdict
 from pathlib import Path
 
 SEED = 20261123
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent / 'data'
 
 
 def main() -> None:

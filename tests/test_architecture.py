@@ -1,0 +1,116 @@
+"""The package's shape: one folder per stage, and no stage imports a later one or takes part in a cycle.
+
+Reads every import in rag/ with `ast` (imports inside functions too: a lazy import is still a
+dependency) and fails naming the offending module and line.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from rag.config import PROJECT_ROOT
+
+PACKAGE = PROJECT_ROOT / "rag"
+# Lowest first: a module may import from its own stage and from the ones before it.
+STAGES = ("errors", "config", "zh", "ingest", "index", "grounding", "answer", "evaluation", "app", "cli")
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PROJECT_ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def stage(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "rag"
+
+
+def imports(path: Path) -> list[tuple[int, str]]:
+    """(line, imported rag module) for every import in a file, relative ones resolved."""
+    name, found = module_name(path), []
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, a.name) for a in node.names if a.name.split(".")[0] == "rag"]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package.split(".")[:len(package.split(".")) - node.level + 1] + ([base] if base else []))
+            if base.split(".")[0] == "rag":
+                found += [(node.lineno, _target(base, a.name)) for a in node.names]
+    return found
+
+
+def _target(base: str, name: str) -> str:
+    """`from rag.zh import tokens` imports the module rag.zh.tokens; `from rag.zh.tokens import x` the module."""
+    candidate = f"{base}.{name}"
+    as_path = PROJECT_ROOT / Path(*candidate.split("."))
+    return candidate if as_path.with_suffix(".py").is_file() or as_path.is_dir() else base
+
+
+def upward_imports(package: Path = PACKAGE) -> list[str]:
+    problems = []
+    for path in sorted(package.rglob("*.py")):
+        here = stage(module_name(path))
+        for line, target in imports(path):
+            there = stage(target)
+            if here in STAGES and there in STAGES and STAGES.index(there) > STAGES.index(here):
+                problems.append(f"{path.relative_to(PROJECT_ROOT)}:{line} imports {target}: "
+                                f"stage '{here}' may not import the later stage '{there}'")
+    return problems
+
+
+def cycles(package: Path = PACKAGE) -> list[list[str]]:
+    graph = {module_name(p): {t for _, t in imports(p) if t != module_name(p)} for p in package.rglob("*.py")}
+    found, state = [], {}
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = "open"
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == "open":
+                found.append(trail[trail.index(nxt):] + [nxt] if nxt in trail else [node, nxt])
+            elif nxt not in state:
+                visit(nxt, trail + [nxt])
+        state[node] = "done"
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [node])
+    return found
+
+
+def test_every_module_sits_in_a_stage_folder():
+    loose = [p.name for p in PACKAGE.glob("*.py") if p.stem not in {"__init__", "config", "errors", "cli"}]
+    assert not loose, f"modules outside a stage folder: {loose}"
+    for folder in (p for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"):
+        assert folder.name in STAGES, f"rag/{folder.name}/ is not a stage: {STAGES}"
+        assert ast.get_docstring(ast.parse((folder / "__init__.py").read_text(encoding="utf-8"))), \
+            f"rag/{folder.name}/__init__.py must say what the stage does and what it hands on"
+
+
+def test_no_stage_imports_a_later_stage():
+    assert upward_imports() == []
+
+
+def test_no_import_cycle():
+    assert cycles() == []
+
+
+def test_the_check_names_an_upward_import(tmp_path):
+    """The checks above are real: a copy of the package with one upward import added is caught, by name."""
+    import shutil
+
+    copy = tmp_path / "rag"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    bad = copy / "zh" / "tokens.py"
+    bad.write_text(bad.read_text(encoding="utf-8") + "\nfrom rag.answer.pipeline import Pipeline\n", encoding="utf-8")
+    global PROJECT_ROOT
+    saved, PROJECT_ROOT = PROJECT_ROOT, tmp_path
+    try:
+        problems = upward_imports(copy)
+        found = cycles(copy)
+    finally:
+        PROJECT_ROOT = saved
+    assert any("rag/zh/tokens.py" in p and "rag.answer.pipeline" in p for p in problems), problems
+    assert any("rag.zh.tokens" in c and "rag.answer.pipeline" in c for c in found), found
