@@ -13,12 +13,13 @@ import re
 from rag.zh.places import gazetteer
 from rag.zh.specifiers import chinese_numeral, ordinals
 from rag.zh.tokens import person_names, tokenize
+from rag.zh.patterns import PERIOD, YEAR, without_markers
 
 _LEAD = re.compile(r"^(那么|那|还有|另外|而|再问一下|再问)[，,、]?")
 _TAIL = re.compile(r"(呢|吗)?[？?。]*$")
-_YEAR = re.compile(r"(?:19|20)\d{2}年")
-_CONTEXT = re.compile(r"(?:19|20)\d{2}年|[十][一二三四五六七八九]五(?:期间|时期|末)?|“[^”]{1,10}”")
-_TIME = re.compile(r"(?:19|20)\d{2}年|十[一二三四五六七八九]五")
+_YEAR = re.compile(rf"{YEAR}年")
+_CONTEXT = re.compile(rf"{YEAR}年|{PERIOD}(?:期间|时期|末)?|“[^”]{{1,10}}”")
+_TIME = re.compile(rf"{YEAR}年|{PERIOD}")
 _ASKS = re.compile(r"多少|几|什么|哪|谁|怎样|怎么|如何|是否")
 _FILLER = {"多少", "什么", "哪些", "目标", "计划", "今年", "去年", "这个", "那个", "情况", "如何", "怎么样",
            "当年", "同年", "层面", "全市", "全区", "全县", "这一项", "这项", "该项", "多少家", "多少个", "多少人",
@@ -125,7 +126,7 @@ _RELATIVE_EDITION = {"下一届": 1, "下届": 1, "上一届": -1, "上届": -1}
 
 def _person(answer: str, question: str) -> str:
     """The one person the last answer introduced (a name jieba tags, not already in its question)."""
-    names = {w for w in person_names(re.sub(r"\[\d+\]", "", answer)) if len(w) == 3 and w not in question}
+    names = {w for w in person_names(without_markers(answer)) if len(w) == 3 and w not in question}
     return names.pop() if len(names) == 1 else ""
 
 

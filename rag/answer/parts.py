@@ -13,12 +13,13 @@ import re
 from rag.answer.followups import bare
 from rag.zh.places import gazetteer
 from rag.zh.specifiers import PERIOD, years
+from rag.zh.patterns import PERIOD as _PERIOD, YEAR, without_markers
 
 _PARTS = re.compile(r"[^？?；;]+[？?；;]?")
-_YEAR_PAIR = re.compile(r"((?:19|20)\d{2})年?(?:和|与|及|、|跟)((?:19|20)\d{2})年")
+_YEAR_PAIR = re.compile(rf"({YEAR})年?(?:和|与|及|、|跟)({YEAR})年")
 _JOIN = "和|与|及|、|跟|同|以及"
 # What stays attached to a place: its year, quoted name or five-year period ("南湖区2021年", "越城区“十三五”末").
-_QUALIFIER = r"(?:全市|全区|全县)?(?:(?:19|20)\d{2}年|“[^”]{1,10}”|[十][一二三四五六七八九]五)*(?:末|期间|时期)?"
+_QUALIFIER = rf"(?:全市|全区|全县)?(?:{YEAR}年|“[^”]{{1,10}}”|{_PERIOD})*(?:末|期间|时期)?"
 _ASK = re.compile(r"(?:分别|各自|各)?(?:是|为|有|达到|增长)?(?:多少|什么|哪些|几)[^，,。？?]*[？?]?$")
 COMPARE = re.compile(r"哪个更|谁更|更高|更低|更多|更少|更大|更小|相比|比较|对比|差距|差多少|高多少|低多少|多多少|少多少|有什么不同|有何不同|有什么变化|有何变化")
 # The comparison itself, asked of one part, becomes a plain request for that part's figure.
@@ -42,7 +43,7 @@ def by_sentence(question: str) -> list[str] | None:
     if found[0] and len(years(parts[0])) == 1:  # "同年/当年" in a later part is the first part's year
         parts = [parts[0]] + [re.sub(r"同年|当年", f"{min(years(parts[0]))}年", p, count=1) for p in parts[1:]]
     # The subject carried over loses the first part's year and modality ("实际…了" is not asked twice).
-    subject = re.sub(r"(?:19|20)\d{2}年|“?十[一二三四五六七八九]五”?(?:末|期间|时期)?|多少|是什么|哪些|实际|计划|预期|目标|了|[？?；;]", "", parts[0])
+    subject = re.sub(rf"{YEAR}年|“?{_PERIOD}”?(?:末|期间|时期)?|多少|是什么|哪些|实际|计划|预期|目标|了|[？?；;]", "", parts[0])
     subject = re.sub(r"(是|为|的)+$", "", subject)
     metric = subject
     for name in gazetteer().mentions(subject):
@@ -131,7 +132,7 @@ def compare(question: str, queries: list[str], texts: list[str]) -> str:
     """
     if len(queries) != 2 or not COMPARE.search(question):
         return ""
-    found = [_FIGURE.search(re.sub(r"\[\d+\]", "", t)) for t in texts]
+    found = [_FIGURE.search(without_markers(t)) for t in texts]
     if not all(found) or found[0].group(2) != found[1].group(2):
         return ""
     (a, unit), (b, _) = (m.groups() for m in found)

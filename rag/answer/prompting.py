@@ -13,6 +13,7 @@ from rag.grounding.passages import Passage
 from rag.zh.clauses import sentences
 from rag.zh.script import to_simplified, to_traditional
 from rag.zh.tokens import tokenize
+from rag.zh.patterns import without_markers
 
 
 # Measured on the dev set: the 1.5B model refuses far too often when the refusal rule is
@@ -176,7 +177,7 @@ def rewrite_messages(question: str, history: list[tuple[str, str]]) -> list[dict
 
 
 def strip_citations(text: str) -> str:
-    return re.sub(r"\[\d+\]", "", text)
+    return without_markers(text)
 
 
 def closest(question: str, passages: list[Passage], share: float) -> Passage | None:

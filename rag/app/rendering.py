@@ -14,6 +14,7 @@ import re
 
 from rag.grounding.passages import pages_label
 from rag.grounding.citing import numbers
+from rag.zh.patterns import without_markers
 
 META_CLASS = "rag-meta"
 DETAILS_CLASS = "rag-details"
@@ -85,7 +86,7 @@ def _card(n, title, section, where, text, figures, label="", link="") -> str:
 
 def sources_html(answer, page_link=None) -> str:
     """`page_link(item, quote)` → HTML of a link that opens the cited page (rag/pageview.py), or ""."""
-    figures = numbers(re.sub(r"\[\d+\]", "", answer.text))
+    figures = numbers(without_markers(answer.text))
     by_n = {p["n"]: p for p in answer.passages}
     link = page_link or (lambda item, quote: "")
     if answer.refused or not answer.citations:

@@ -9,6 +9,7 @@ import re
 
 from rag.grounding.citing import contains_number, numbers
 from rag.zh.script import normalize
+from rag.zh.patterns import without_markers
 
 ROBUSTNESS_TYPES = ("injection", "false_premise")
 
@@ -30,7 +31,7 @@ def passage_text(p: dict) -> str:
 
 
 def _strip_marks(text: str) -> str:
-    return re.sub(r"\[\d+\]", "", text)
+    return without_markers(text)
 
 
 def is_correct(item: dict, answer: dict) -> bool:

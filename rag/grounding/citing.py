@@ -17,8 +17,9 @@ from rag.zh.script import normalize, to_simplified, to_traditional
 from rag.zh.clauses import _SENTENCE as _CLAUSE  # one definition of a sentence for trimming and citing
 from rag.grounding.passages import REFUSAL, Passage
 from rag.zh.specifiers import clauses, contains_number, numbers, without_years
+from rag.zh.patterns import CITATION, bigrams
 
-_MARK = re.compile(r"\[(\d{1,2}|n|N)\]")
+_MARK = CITATION
 
 
 @dataclass
@@ -56,8 +57,7 @@ def is_refusal(text: str) -> bool:
 
 
 def _bigrams(text: str) -> set[str]:
-    text = normalize(text)
-    return {text[i:i + 2] for i in range(len(text) - 1)}
+    return bigrams(normalize(text))
 
 
 def _by_overlap(sentence: str, passages: dict[int, Passage], minimum: float = 0.35) -> list[int]:

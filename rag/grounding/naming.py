@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from rag.zh.script import normalize
+from rag.zh.patterns import without_markers
 
 _ASKS_NAMES = re.compile(r"叫什么|名称|名字|分别是哪|是哪些|哪些是")
 _COUNT = r"(?:\d+|[两二三四五六七八九十百]+)(?:所|家|个|座|项|条|处|位|名|件|部|款|支|只)"
@@ -32,7 +33,7 @@ def asked_kind(question: str) -> str:
 
 def names_of(kind: str, answer: str, question: str) -> list[str]:
     """The names of things of `kind` the answer gives that the question did not already say."""
-    text, q = normalize(re.sub(r"\[\d+\]", "", answer)), normalize(question)
+    text, q = normalize(without_markers(answer)), normalize(question)
     found = []
     for m in re.finditer(re.escape(kind[-1]), text):
         name = _CUT.split(text[:m.end()])[-1]
@@ -44,7 +45,7 @@ def names_of(kind: str, answer: str, question: str) -> list[str]:
 def listed(kind: str, answer: str, question: str) -> bool:
     """The answer lists two or more things the question did not name ("小吃、茶饮、酒吧"), and they are not
     all of one other kind (“实验学校和亚欧学校” for 幼儿园)."""
-    text, q = normalize(re.sub(r"\[\d+\]", "", answer)), normalize(question)
+    text, q = normalize(without_markers(answer)), normalize(question)
     for segment in re.split(r"[，,。；;：:“”\"！？!?()（）]", text):
         items = [i for i in re.split(r"、|和|及|与", segment) if len(i) >= 2 and i not in q]
         ends = {i[-1] for i in items}

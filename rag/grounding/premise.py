@@ -17,6 +17,7 @@ from rag.grounding import horizons
 from rag.grounding.citing import contains_number, numbers
 from rag.zh.script import normalize, to_simplified, to_traditional
 from rag.zh.specifiers import clauses, without_years, years
+from rag.zh.patterns import YEAR, bigrams, without_markers
 
 _UNIT = r"%|个百分点|倍|(?:万|亿|万亿)?(?:元|人次|人|名|个|家|件|岁|吨|亩|台|辆|所|座|场|项|次|处|套|公里|平方米|平方公里|米|天|年|小时|分钟|公斤|千克|微克/立方米|毫克/立方米|微克|毫克|克|毫升|升)"
 # "2小时09分", "1分49秒": one stated time, asked back as "多长时间".
@@ -30,7 +31,7 @@ _OPEN = re.compile(r"多少|几|什么|哪|谁|怎样|怎么|如何|为什么|�
 # The rest of the question judges the stated figure instead of asking for something else.
 _JUDGES = re.compile(r"对吗|对不对|是吗|是不是|是否|是这样|真的|属实|没错吧|能完成|能实现|能否|原因|为什么|为何|怎么看|受什么影响|说明了?什么|意味着")
 _CLAUSE = re.compile(r"[^，,。？?！!；;]+[，,。？?！!；;]?")
-_YEAR_UNIT = re.compile(r"^(?:19|20)\d{2}$")
+_YEAR_UNIT = re.compile(rf"^{YEAR}$")
 # The stated direction may be the false part ("下降了5%" when it grew): the open question keeps the metric only.
 _DIRECTION = re.compile(r"(下降|减少|降低|增长|增加|提高|上升|下滑|回落)(了|到|至)*$")
 _DOWN = re.compile(r"下降|减少|降低|下滑|回落|负增长")
@@ -92,7 +93,7 @@ def find(question: str) -> Premise | None:
 
 def verdict(premise: Premise, answer_text: str, traditional: bool = False) -> str:
     """One sentence on whether the answer's figures agree with the figure the question stated."""
-    found = numbers(re.sub(r"\[\d+\]", "", answer_text))
+    found = numbers(without_markers(answer_text))
     if premise.aside or not found:
         return ""
     agrees = contains_number(normalize(answer_text), premise.number) if premise.number.replace(".", "").isdigit() \
@@ -128,8 +129,7 @@ def _before_figures(text: str, unit: str) -> list[str]:
 
 
 def _grams(text: str) -> set[str]:
-    text = re.sub(r"[\W\d_A-Za-z]", "", normalize(text))
-    return {text[i:i + 2] for i in range(len(text) - 1)}
+    return bigrams(re.sub(r"[\W\d_A-Za-z]", "", normalize(text)))
 
 
 def _near(premise: Premise) -> set[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from rag.zh.script import to_simplified
+from rag.zh.patterns import YEAR
 
 # Pinyin syllable with at least one tone mark, in ASCII or full-width parentheses, right after
 # a non-space character. Real parentheses ("(2022年更新)", "(一)", "(R&D)") never match.
@@ -32,7 +33,7 @@ _CHROME_PATTERNS = [
 _CHROME = re.compile("|".join(f"(?:{p})" for p in _CHROME_PATTERNS))
 _DISCLAIMER = re.compile(r"侵权|不保证下载资源|信息存储空间|权益所有人|盈利用途|约稿|版权所有|ICP备|免责声明|联系我们")
 _SPAM = re.compile(r"色情|无码|毛片|黄片|三级片|人妻|操逼|福利视频|成人网|av成人|黄色|激情|裸聊|博彩|赌场|彩票网")
-_DATE = re.compile(r"(20\d{2}|19\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
+_DATE = re.compile(rf"({YEAR})\s*[-年/.]\s*(\d{{1,2}})\s*[-月/.]\s*(\d{{1,2}})")
 
 
 def clean_inline(line: str) -> str:

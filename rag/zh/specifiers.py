@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 
 from rag.zh.script import normalize
+from rag.zh.patterns import PERIOD as _PERIOD, YEAR
 
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=年)")
-PERIOD = re.compile(r"十[一二三四五六七八九]五")
+_YEAR = re.compile(rf"(?<!\d)({YEAR})(?=年)")
+PERIOD = re.compile(_PERIOD)
 _CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2, "〇": 0, "○": 0}
 _CN_YEAR = re.compile(r"(?<![零〇○一二三四五六七八九十])([零〇○一二三四五六七八九]{4})(?=年)")
 _COUNTER = "届|次|期|批|代|轮|季|版|颗|家|座|所|条|艘|架|台|辆|部|项|站|任"
