@@ -72,7 +72,8 @@ def part_count(qa: Path) -> int:
 
 def shortfalls(metrics: dict, gold: GoldSet) -> list[str]:
     low = [f"{k}={metrics[k]} < {v}" for k, v in gold.floors.items() if metrics[k] is None or metrics[k] < v]
-    return low + [f"{k}={metrics[k]} > {v}" for k, v in gold.ceilings.items() if metrics[k] is not None and metrics[k] > v]
+    high = [(k, v) for k, v in gold.ceilings.items() if metrics[k] is not None and metrics[k] > v]
+    return low + [f"{k}={metrics[k]} > {v}" for k, v in high]
 
 
 _COLUMNS = ("items", "accuracy", "refusal", "false_refusal", "citation_precision", "grounding", "recall@5",
@@ -80,12 +81,14 @@ _COLUMNS = ("items", "accuracy", "refusal", "false_refusal", "citation_precision
 
 
 def write_report(results: dict[str, dict], wall_seconds: float, out: Path = OUT) -> Path:
-    """report.json and report.md for every set that finished: per set, per question type, the CPU, wall time."""
+    """report.json and report.md for the sets that finished: per set and question type, the CPU, wall time."""
     out.mkdir(parents=True, exist_ok=True)
     report = {"cpu": cpu_model(), "wall_seconds": round(wall_seconds, 1),
-              "sets": {name: {k: r.get(k) for k in (*_COLUMNS, "seconds", "per_type")} for name, r in results.items()}}
+              "sets": {name: {k: r.get(k) for k in (*_COLUMNS, "seconds", "per_type")}
+                       for name, r in results.items()}}
     (out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-    lines = ["# Answer-quality benchmark", "", f"CPU: {report['cpu']}; wall time {wall_seconds / 60:.1f} min.", "",
+    lines = ["# Answer-quality benchmark", "",
+             f"CPU: {report['cpu']}; wall time {wall_seconds / 60:.1f} min.", "",
              "| set | " + " | ".join(_COLUMNS) + " | seconds |", "|---" * (len(_COLUMNS) + 2) + "|"]
     for name, r in report["sets"].items():
         lines.append(f"| {name} | " + " | ".join(_cell(r[k]) for k in _COLUMNS) + f" | {r['seconds']:.0f} |")

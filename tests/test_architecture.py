@@ -36,14 +36,15 @@ def imports(path: Path) -> list[tuple[int, str]]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package.split(".")[:len(package.split(".")) - node.level + 1] + ([base] if base else []))
+                parents = package.split(".")[:len(package.split(".")) - node.level + 1]
+                base = ".".join(parents + ([base] if base else []))
             if base.split(".")[0] == "rag":
                 found += [(node.lineno, _target(base, a.name)) for a in node.names]
     return found
 
 
 def _target(base: str, name: str) -> str:
-    """`from rag.zh import tokens` imports the module rag.zh.tokens; `from rag.zh.tokens import x` the module."""
+    """`from rag.zh import tokens` imports rag.zh.tokens; so does `from rag.zh.tokens import x`."""
     candidate = f"{base}.{name}"
     as_path = PROJECT_ROOT / Path(*candidate.split("."))
     return candidate if as_path.with_suffix(".py").is_file() or as_path.is_dir() else base
@@ -104,7 +105,8 @@ def test_the_check_names_an_upward_import(tmp_path):
     copy = tmp_path / "rag"
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
     bad = copy / "zh" / "tokens.py"
-    bad.write_text(bad.read_text(encoding="utf-8") + "\nfrom rag.answer.pipeline import Pipeline\n", encoding="utf-8")
+    upward = "\nfrom rag.answer.pipeline import Pipeline\n"
+    bad.write_text(bad.read_text(encoding="utf-8") + upward, encoding="utf-8")
     global PROJECT_ROOT
     saved, PROJECT_ROOT = PROJECT_ROOT, tmp_path
     try:

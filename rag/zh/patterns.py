@@ -14,7 +14,7 @@ YEAR = r"(?:19|20)\d{2}"
 PERIOD = r"十[一二三四五六七八九]五"
 # A citation marker as shown to the user: [1], [12].
 MARKER = re.compile(r"\[\d+\]")
-# A citation marker as the model writes it: one or two digits, or the placeholder [n] it copies from the prompt.
+# A citation marker as the model writes it: one or two digits, or the [n] it copies from the prompt.
 CITATION = re.compile(r"\[(\d{1,2}|n|N)\]")
 
 
@@ -24,5 +24,5 @@ def without_markers(text: str) -> str:
 
 
 def bigrams(text: str) -> set[str]:
-    """Character pairs: Chinese has no spaces, so overlapping pairs stand in for words when comparing texts."""
+    """Character pairs: Chinese has no spaces, so overlapping pairs stand in for words in comparisons."""
     return {text[i:i + 2] for i in range(len(text) - 1)}

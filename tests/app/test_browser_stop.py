@@ -74,11 +74,12 @@ def test_stop_mid_answer_then_follow_up_and_export(page):
     streaming = lambda: page.css("#chat .message.bot") and len(t := page.last_bot()) >= 12 \
         and not re.search("生成中|检索中|排队中", t)
     page.wait(streaming, step=0.1)
-    assert not page.css("#chat .message.bot")[-1].find_elements(page.By.CSS_SELECTOR, "details"), "finished before 停止"
+    finished = lambda: page.css("#chat .message.bot")[-1].find_elements(page.By.CSS_SELECTOR, "details")
+    assert not finished(), "finished before 停止"
     page.d.find_element(page.By.ID, "stop").click()
     stopped = page.wait(lambda: "（已停止）" in page.last_bot() and page.last_bot())
     time.sleep(20 * PACE)  # at the generator's pace, twenty more pieces would have arrived by now
-    assert page.last_bot() == stopped and not page.css("#chat .message.bot")[-1].find_elements(page.By.CSS_SELECTOR, "details")
+    assert page.last_bot() == stopped and not finished()
     page.scroll_chat("#chat .message.bot", "end")
     page.shot("10-stopped.png", "停止 during a long answer")
     assert "[" in page.ask("2023年绍兴市新增城镇就业多少人？")
