@@ -71,6 +71,7 @@ def test_another_place_and_a_refusal_say_what_the_answer_rests_on(page):
 
 
 def test_retry_button_and_icon(page):
+    assert "[" in page.ask("2023年绍兴市新增城镇就业多少人？")  # the question 重试 asks again, and 👍/👎 rate
     before = len(page.css("#chat .message.bot"))
     answer = page.answered(lambda: page.d.find_element(page.By.ID, "retry").click())
     assert len(page.css("#chat .message.bot")) == before and "[" in answer

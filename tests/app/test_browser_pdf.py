@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from rag.config import PROJECT_ROOT
+
 from ..browser_page import open_page
 from ..conftest import SEEDS, cli_env, free_port, wait_ready
 from ..corpus_pdf import seed_lines, write_pdf, write_table_docs
@@ -45,7 +47,7 @@ def app(tmp_path_factory):
     env = cli_env(RAG_DOCS_DIR=docs, RAG_INDEX_DIR=tmp / "index", RAG_FEEDBACK_PATH=tmp / "fb.jsonl", RAG_PORT=port,
                   GRADIO_ANALYTICS_ENABLED="False")
     log = tmp / "app.log"
-    proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve().parent.parent / "app.py")], env=env,
+    proc = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "app.py")], env=env,
                             stdout=open(log, "a"), stderr=subprocess.STDOUT)
     wait_ready(proc, log, lambda: socket.create_connection(("127.0.0.1", port), timeout=1).close(), 900)
     yield f"http://127.0.0.1:{port}/", docs, log

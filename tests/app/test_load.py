@@ -22,7 +22,7 @@ from rag.config import load_settings
 
 from ..conftest import QA, start_app
 
-pytestmark = pytest.mark.model
+pytestmark = [pytest.mark.model, pytest.mark.bench]  # `make bench`; queue order is checked in the fast tier
 
 # The sessions ask the 0.5B model: queueing, fairness and memory do not depend on the model's size, and
 # sixteen answers take half as long (the 1.5B answers the browser tier and the smoke set).

@@ -19,7 +19,7 @@ from rag.answer.pipeline import Pipeline
 
 from ..conftest import QA, cli_env, free_port, private_copy, wait_ready
 
-pytestmark = pytest.mark.model
+pytestmark = [pytest.mark.model, pytest.mark.bench]  # `make bench`: the scale-out path with real servers
 pytest.importorskip("llama_cpp.server")
 
 ITEMS = [json.loads(line) for line in QA.read_text(encoding="utf-8").splitlines() if line.strip()]

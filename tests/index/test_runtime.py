@@ -44,6 +44,7 @@ def test_stale_or_damaged_graph_names_the_fix(tmp_path, damage):
 
 
 @pytest.mark.model
+@pytest.mark.bench  # `make bench`: a fidelity measurement against the fp32 model (≈ 1 min on a slow CPU)
 def test_compiled_int8_vectors_match_fp32(tmp_path, real_settings, real_embedder):
     """Same ranking signal as the fp32 torch model: cosine ≥ 0.98 per text (issue 13's bar)."""
     from rag.ingest.chunking import chunk_document
