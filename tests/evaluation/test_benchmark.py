@@ -33,12 +33,15 @@ SETS = {
                      ceilings={"false_refusal": 0.06}),
     "fresh_c": GoldSet("qa_fresh_c.jsonl", floors={"accuracy": 0.75, "refusal": 0.75, **_MIN},
                        ceilings={"false_refusal": 0.10}),
+    # probe measured 0.83 (10/12); grounding 0.947 is under the minimum: "到2025年" restated from the
+    # question counts as a figure its passage lacks. The floor stays: `make bench` reports it.
     "probe": GoldSet("qa_probe.jsonl", floors={"accuracy": 0.66, **_MIN}),
     "general": GoldSet("qa_general.jsonl", corpus="corpus_general",
                        floors={"accuracy": 0.84, "refusal": 0.88, **_MIN}, ceilings={"false_refusal": 0.10}),
-    "pdf": GoldSet("pdf/qa_dev.jsonl", corpus="pdf", floors={"accuracy": 0.82, "refusal": 0.80, **_MIN},
+    # pdf, scan: accuracy 0.98, 0.96, refusal 1.00 (Intel Xeon, 2 cores); floors 4–5 questions under.
+    "pdf": GoldSet("pdf/qa_dev.jsonl", corpus="pdf", floors={"accuracy": 0.90, "refusal": 0.80, **_MIN},
                    ceilings={"false_refusal": 0.08}),
-    "scan": GoldSet("scan/qa_dev.jsonl", corpus="scan", floors={"accuracy": 0.80, "refusal": 0.80, **_MIN},
+    "scan": GoldSet("scan/qa_dev.jsonl", corpus="scan", floors={"accuracy": 0.88, "refusal": 0.80, **_MIN},
                     ceilings={"false_refusal": 0.10}),
 }
 SMOKE = {"dev"}  # the sets `make test` runs
