@@ -67,14 +67,6 @@ def real_generator(real_settings):
     return load_generator(real_settings)
 
 
-@pytest.fixture(scope="session")
-def real_pipeline(real_settings, real_embedder, real_generator):
-    """The default pipeline over the bundled index, on the shared models."""
-    from rag.answer.pipeline import Pipeline
-
-    return Pipeline.from_settings(real_settings, embedder=real_embedder, generator=real_generator)
-
-
 def cli_env(**extra) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
     env.update({k: str(v) for k, v in extra.items()})

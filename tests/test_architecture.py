@@ -16,8 +16,8 @@ PACKAGE = PROJECT_ROOT / "rag"
 STAGES = ("errors", "config", "zh", "ingest", "index", "grounding", "answer", "evaluation", "app", "cli")
 
 
-def module_name(path: Path) -> str:
-    parts = path.relative_to(PROJECT_ROOT).with_suffix("").parts
+def module_name(path: Path, root: Path) -> str:
+    parts = path.relative_to(root).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
@@ -26,9 +26,9 @@ def stage(module: str) -> str:
     return parts[1] if len(parts) > 1 else "rag"
 
 
-def imports(path: Path) -> list[tuple[int, str]]:
-    """(line, imported rag module) for every import in a file, relative ones resolved."""
-    name, found = module_name(path), []
+def imports(path: Path, root: Path) -> list[tuple[int, str]]:
+    """(line, imported rag module) for every import in a file under `root`, relative ones resolved."""
+    name, found = module_name(path, root), []
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
@@ -39,38 +39,40 @@ def imports(path: Path) -> list[tuple[int, str]]:
                 parents = package.split(".")[:len(package.split(".")) - node.level + 1]
                 base = ".".join(parents + ([base] if base else []))
             if base.split(".")[0] == "rag":
-                found += [(node.lineno, _target(base, a.name)) for a in node.names]
+                found += [(node.lineno, _target(base, a.name, root)) for a in node.names]
     return found
 
 
-def _target(base: str, name: str) -> str:
+def _target(base: str, name: str, root: Path) -> str:
     """`from rag.zh import tokens` imports rag.zh.tokens; so does `from rag.zh.tokens import x`."""
     candidate = f"{base}.{name}"
-    as_path = PROJECT_ROOT / Path(*candidate.split("."))
+    as_path = root / Path(*candidate.split("."))
     return candidate if as_path.with_suffix(".py").is_file() or as_path.is_dir() else base
 
 
 def upward_imports(package: Path = PACKAGE) -> list[str]:
-    problems = []
+    problems, root = [], package.parent
     for path in sorted(package.rglob("*.py")):
-        here = stage(module_name(path))
-        for line, target in imports(path):
+        here = stage(module_name(path, root))
+        for line, target in imports(path, root):
             there = stage(target)
             if here in STAGES and there in STAGES and STAGES.index(there) > STAGES.index(here):
-                problems.append(f"{path.relative_to(PROJECT_ROOT)}:{line} imports {target}: "
+                problems.append(f"{path.relative_to(root)}:{line} imports {target}: "
                                 f"stage '{here}' may not import the later stage '{there}'")
     return problems
 
 
 def cycles(package: Path = PACKAGE) -> list[list[str]]:
-    graph = {module_name(p): {t for _, t in imports(p) if t != module_name(p)} for p in package.rglob("*.py")}
+    root = package.parent
+    names = {p: module_name(p, root) for p in package.rglob("*.py")}
+    graph = {name: {t for _, t in imports(p, root) if t != name} for p, name in names.items()}
     found, state = [], {}
 
     def visit(node: str, trail: list[str]) -> None:
         state[node] = "open"
         for nxt in sorted(graph.get(node, ())):
-            if state.get(nxt) == "open":
-                found.append(trail[trail.index(nxt):] + [nxt] if nxt in trail else [node, nxt])
+            if state.get(nxt) == "open":  # an open module is on the trail: the trail from it closes a cycle
+                found.append(trail[trail.index(nxt):] + [nxt])
             elif nxt not in state:
                 visit(nxt, trail + [nxt])
         state[node] = "done"
@@ -107,12 +109,6 @@ def test_the_check_names_an_upward_import(tmp_path):
     bad = copy / "zh" / "tokens.py"
     upward = "\nfrom rag.answer.pipeline import Pipeline\n"
     bad.write_text(bad.read_text(encoding="utf-8") + upward, encoding="utf-8")
-    global PROJECT_ROOT
-    saved, PROJECT_ROOT = PROJECT_ROOT, tmp_path
-    try:
-        problems = upward_imports(copy)
-        found = cycles(copy)
-    finally:
-        PROJECT_ROOT = saved
+    problems, found = upward_imports(copy), cycles(copy)
     assert any("rag/zh/tokens.py" in p and "rag.answer.pipeline" in p for p in problems), problems
     assert any("rag.zh.tokens" in c and "rag.answer.pipeline" in c for c in found), found

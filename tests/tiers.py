@@ -6,24 +6,14 @@ tell a slow run's reader which tier grew, without re-running anything.
 
 from __future__ import annotations
 
-import platform
 from collections import defaultdict
-from pathlib import Path
+
+from rag.evaluation.speed import cpu_model
 
 # A test carrying several markers is counted in the first tier it has here (the dev set is bench and smoke).
 TIERS = ("smoke", "bench", "browser", "model")
 _tier_of: dict[str, str] = {}
 _spent: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
-
-
-def cpu_model() -> str:
-    """`lscpu`'s model name, read from /proc/cpuinfo (present on every Linux x86 machine)."""
-    try:
-        lines = Path("/proc/cpuinfo").read_text().splitlines()
-    except OSError:
-        return platform.processor() or "unknown CPU"
-    names = (line.split(":", 1)[1].strip() for line in lines if line.startswith("model name"))
-    return next(names, "unknown CPU")
 
 
 def tier(item) -> str:

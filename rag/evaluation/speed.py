@@ -28,11 +28,20 @@ def _pct(values: list[float], q: float) -> float:
     return round(values[min(len(values) - 1, int(round(q * (len(values) - 1))))], 1) if values else 0.0
 
 
+def cpu_model() -> str:
+    """`lscpu`'s model name, read from /proc/cpuinfo; the platform's processor string elsewhere."""
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        lines = []
+    names = (line.split(":", 1)[1].strip() for line in lines if line.startswith("model name"))
+    return next(names, platform.processor() or "unknown CPU")
+
+
 def machine() -> dict:
     import importlib.metadata as md
 
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
+    cpu = cpu_model()
     libs = {p: md.version(p) for p in ("llama-cpp-python", "sentence-transformers", "torch", "faiss-cpu", "bm25s")}
     import llama_cpp
 

@@ -51,16 +51,18 @@ def _marks(name: str) -> list:
     return [pytest.mark.smoke] if name in SMOKE else []
 
 
-def _qa_path(gold: GoldSet):
+def _data(gold: GoldSet, name: str):
+    """Where a set's corpus or question file lives; printed forms are built once per machine."""
     from ..corpus_pdf import cached_build
 
-    return cached_build() / gold.qa if gold.corpus in ("pdf", "scan") else DATA / gold.qa
+    return (cached_build() if gold.printed else DATA) / name
 
 
 def _parts(name: str) -> int:
+    """Counted at collection, before anything is built: a printed form holds the dev questions."""
     gold = SETS[name]
-    # The PDF forms' question files are written with their corpus; they hold the dev set's questions.
-    return part_count(DATA / "qa_dev.jsonl" if gold.corpus in ("pdf", "scan") else DATA / gold.qa)
+    with open(DATA / ("qa_dev.jsonl" if gold.printed else gold.qa), encoding="utf-8") as fh:
+        return part_count(sum(1 for line in fh if line.strip()))
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +72,6 @@ def runs(real_settings, real_embedder, real_generator, tmp_path_factory):
     from rag.index.building import build_index
     from rag.answer.pipeline import Pipeline
 
-    from ..corpus_pdf import cached_build
-
     made: dict[str, GoldRun] = {}
     started = time.perf_counter()
 
@@ -79,12 +79,11 @@ def runs(real_settings, real_embedder, real_generator, tmp_path_factory):
         if name not in made:
             gold, settings = SETS[name], real_settings
             if gold.corpus:
-                docs = cached_build() / gold.corpus if gold.corpus in ("pdf", "scan") else DATA / gold.corpus
-                index_dir = tmp_path_factory.mktemp(name) / "index"
+                docs, index_dir = _data(gold, gold.corpus), tmp_path_factory.mktemp(name) / "index"
                 settings = settings.with_overrides(docs_dir=docs, index_dir=index_dir)
                 print(build_index(settings, embedder=real_embedder).summary())
             pipeline = Pipeline.from_settings(settings, embedder=real_embedder, generator=real_generator)
-            made[name] = GoldRun(name, pipeline, load_qa(_qa_path(gold)), settings)
+            made[name] = GoldRun(name, pipeline, load_qa(_data(gold, gold.qa)))
         return made[name]
 
     yield get
