@@ -177,3 +177,26 @@ def test_secrets_are_masked_in_the_saved_settings(hash_settings):
     saved = store.read_manifest(settings.index_dir)["settings"]
     assert saved["api_key"] == saved["llm_api_key"] == "***"
     assert "s3cret" not in json.dumps(store.read_manifest(settings.index_dir))
+
+
+class _CountingEmbedder(HashEmbedder):
+    """Stands in for a real embedder a caller passes in (a test session's shared model): no hash id."""
+
+    def __init__(self, dim: int):
+        super().__init__(dim)
+        self.id, self.texts = f"counting@{dim}", 0
+
+    def embed(self, texts, kind="document"):
+        self.texts += len(texts) if kind == "document" else 0
+        return super().embed(texts, kind)
+
+
+def test_an_injected_real_embedder_uses_the_machine_vectors_cache(hash_settings, tmp_path):
+    """Two indexes of one text in one run: the second embeds nothing, the cache beside the models has it."""
+    settings = hash_settings.with_overrides(models_dir=tmp_path / "cache" / "models")
+    embedder = _CountingEmbedder(256)
+    first = build_index(settings, embedder=embedder)
+    assert first.embedded > 0 and embedder.texts == first.embedded
+    assert (tmp_path / "cache" / "embeddings" / "counting_256.npz").is_file()
+    second = build_index(settings.with_overrides(index_dir=tmp_path / "other"), embedder=embedder)
+    assert second.embedded == 0 and embedder.texts == first.embedded
