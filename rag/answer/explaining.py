@@ -9,9 +9,8 @@ builds it once per answer (`Answer.retrieval`); the UI renders it, the CLI and A
 from __future__ import annotations
 
 import functools
-import re
 
-from rag.zh.places import place_chain
+from rag.zh.places import place_chain, suffixed_names
 from rag.zh.specifiers import years as years_in
 from rag.zh.script import normalize, to_simplified
 from rag.zh.tokens import tokenize, words
@@ -42,22 +41,9 @@ def found_terms(terms: list[str], text: str) -> list[str]:
     return found
 
 
-_SUFFIXES = ("省", "市", "区", "县")
-# Words that end like a place name but name a kind of area, not a place.
-_NOT_PLACES = re.compile(r"^(开发|示范|保护|风景|功能|试验|自贸|主城|中心城|新城|老城|城|市|全|本|该|各|辖|城乡)$")
-
-
 @functools.lru_cache(maxsize=256)
 def _named_places(question: str) -> tuple[str, ...]:
-    """'杭州市', '柯桥区': a word of 2+ Chinese characters followed by 省/市/区/县 (jieba's own cut)."""
-    cut, found = words(question), []
-    for i, word in enumerate(cut):
-        if word in _SUFFIXES and i:
-            word = cut[i - 1] + word
-        if len(word) >= 3 and word.endswith(_SUFFIXES) and re.fullmatch(r"[\u4e00-\u9fff]+", word) \
-                and not _NOT_PLACES.match(word[:-1]):
-            found.append(word)
-    return tuple(found)
+    return tuple(suffixed_names(words(question)))
 
 
 def asked_places(question: str, known: set[str] = frozenset()) -> list[str]:

@@ -14,19 +14,15 @@ from rag.zh.places import gazetteer
 from rag.zh.specifiers import chinese_numeral, ordinals
 from rag.zh.tokens import person_names, tokenize
 from rag.zh.patterns import PERIOD, YEAR, without_markers
+from rag.zh.asking import CONTINUING, FOLLOWUP_FILLER, OPEN, PERSON_POINTER, RELATIVE_EDITION
+from rag.zh.genre import CITY_LEVEL
 
-_LEAD = re.compile(r"^(那么|那|还有|另外|而|再问一下|再问)[，,、]?")
+_LEAD = re.compile(rf"^(?:{CONTINUING})[，,、]?")
 _TAIL = re.compile(r"(呢|吗)?[？?。]*$")
 _YEAR = re.compile(rf"{YEAR}年")
 _CONTEXT = re.compile(rf"{YEAR}年|{PERIOD}(?:期间|时期|末)?|“[^”]{{1,10}}”")
 _TIME = re.compile(rf"{YEAR}年|{PERIOD}")
-_ASKS = re.compile(r"多少|几|什么|哪|谁|怎样|怎么|如何|是否")
-_FILLER = {"多少", "什么", "哪些", "目标", "计划", "今年", "去年", "这个", "那个", "情况", "如何", "怎么样",
-           "当年", "同年", "层面", "全市", "全区", "全县", "这一项", "这项", "该项", "多少家", "多少个", "多少人",
-           "实际", "水平", "达到", "完成", "实现", "定的", "定了"}
 _FUNCTION = set("里定的是在了又上下要把对将于和与及其这那个些得地着过")  # jieba glues these ("里定")
-# "全市层面" after a question about a district means the district's city
-_LEVEL_UP = re.compile(r"全市|市里|市级")
 
 
 def core(question: str) -> str:
@@ -36,7 +32,7 @@ def core(question: str) -> str:
 def _terms(text: str) -> set[str]:
     """What a follow-up asks about, without its period ("2021年定的目标" asks about nothing new)."""
     text = _CONTEXT.sub("", text)
-    return {t for t in tokenize(text) if len(t) >= 2 and t not in _FILLER and not t.isdigit() and not set(t) <= _FUNCTION}
+    return {t for t in tokenize(text) if len(t) >= 2 and t not in FOLLOWUP_FILLER and not t.isdigit() and not set(t) <= _FUNCTION}
 
 
 def _strip_places(text: str) -> str:
@@ -71,7 +67,7 @@ def _places_for(question: str, last_question: str) -> list[str]:
     if own:
         return own
     last = gazetteer().find(last_question)
-    parent = gazetteer().parent_name(last[-1]) if _LEVEL_UP.search(question) and last and last[-1].level == 3 else ""
+    parent = gazetteer().parent_name(last[-1]) if CITY_LEVEL.search(question) and last and last[-1].level == 3 else ""
     if parent:
         return [parent]
     return list(dict.fromkeys(gazetteer().mentions(last_question)))
@@ -93,7 +89,7 @@ def from_context(question: str, last_question: str) -> str:
     own_time = bool(years or _TIME.search(asked))
     period = "".join(m for m in dict.fromkeys(_CONTEXT.findall(last_question))
                      if m not in question and not years and not (own_time and _TIME.search(m)))
-    return f"{''.join(places)}{period}{asked}" + ("？" if _ASKS.search(asked) else "是多少？")
+    return f"{''.join(places)}{period}{asked}" + ("？" if OPEN.search(asked) else "是多少？")
 
 
 def _strays(rewrite: str, question: str, history: list[tuple[str, str]]) -> bool:
@@ -120,8 +116,6 @@ def guard(rewrite: str, question: str, history: list[tuple[str, str]]) -> str:
     return from_context(question, history[-1][0])
 
 
-_PRONOUN = re.compile(r"这位|那位|此人|(?<![其吉])[他她](?![们人国乡])")
-_RELATIVE_EDITION = {"下一届": 1, "下届": 1, "上一届": -1, "上届": -1}
 
 
 def _person(answer: str, question: str) -> str:
@@ -134,11 +128,11 @@ def resolve(standalone: str, history: list[tuple[str, str]]) -> str:
     """What a rewrite left pointing back: "她" → the person the last answer named, "下一届" → the
     edition after the one the last question named."""
     last_question, last_answer = history[-1]
-    person = _person(last_answer, last_question) if _PRONOUN.search(standalone) else ""
+    person = _person(last_answer, last_question) if PERSON_POINTER.search(standalone) else ""
     if person:
-        standalone = _PRONOUN.sub(person, standalone, count=1)
+        standalone = PERSON_POINTER.sub(person, standalone, count=1)
     named = [k for k in ordinals(last_question) if k.endswith("届")]
-    for word, shift in _RELATIVE_EDITION.items():
+    for word, shift in RELATIVE_EDITION.items():
         if word in standalone and named and int(named[0][:-1]) + shift > 0:
             standalone = standalone.replace(word, f"第{chinese_numeral(int(named[0][:-1]) + shift)}届")
     return standalone

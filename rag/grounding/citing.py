@@ -14,10 +14,13 @@ from dataclasses import dataclass, field
 from rag.grounding import scope
 from rag.grounding.figures import as_written
 from rag.zh.script import normalize, to_simplified, to_traditional
-from rag.zh.clauses import _SENTENCE as _CLAUSE  # one definition of a sentence for trimming and citing
+from rag.zh.clauses import SENTENCE, clauses
 from rag.grounding.passages import REFUSAL, Passage
-from rag.zh.specifiers import clauses, contains_number, numbers, without_years
+from rag.zh.specifiers import contains_number, numbers, without_years
 from rag.zh.patterns import CITATION, bigrams
+from rag.zh.asking import ASKS_AMOUNT, ASKS_WORDS
+from rag.zh.reporting import AND
+from rag.zh.units import ANY_UNIT, MAGNITUDES
 
 _MARK = CITATION
 
@@ -152,8 +155,8 @@ def check(answer: str, passages: list[Passage], question: str, wanted=None, trad
     warnings: list[str] = []
     answer = re.sub(r"([。！？；!?;])((?:\[(?:\d{1,2}|n|N)\])+)", r"\2\1", answer.strip())  # "…个。[1]" → "…个[1]。"
     if wanted is not None and wanted.unit:
-        answer = "\n".join("".join(_reread(s, by_n, wanted) for s in _CLAUSE.findall(line)) for line in answer.split("\n"))
-    fixed = "\n".join("".join(_fix_sentence(s, by_n, question_numbers, used, warnings) for s in _CLAUSE.findall(line))
+        answer = "\n".join("".join(_reread(s, by_n, wanted) for s in SENTENCE.findall(line)) for line in answer.split("\n"))
+    fixed = "\n".join("".join(_fix_sentence(s, by_n, question_numbers, used, warnings) for s in SENTENCE.findall(line))
                       for line in answer.split("\n"))
     if _invented(fixed, passages, question_numbers):
         return Checked(text=REFUSAL, refused=True, cause="withheld",
@@ -190,8 +193,7 @@ def _unbacked(citations: list[dict], by_n: dict, wanted, figures: dict) -> str |
     return None if not all(gaps) else gaps[0]
 
 
-_CLAUSE_PART = re.compile(r"[^，,。；;！？!?]+")
-_PARALLEL = re.compile(r"\d[^、，,]*、[^、，,]*\d|分别[^，,]*\d[^，,]*(?:和|与|及)[^，,]*\d")
+_PARALLEL = re.compile(rf"\d[^、，,]*、[^、，,]*\d|分别[^，,]*\d[^，,]*(?:{AND})[^，,]*\d")
 _FIGURE_UNIT = re.compile(r"(\d+(?:\.\d+)?)([^\d.、，,]?)")
 
 
@@ -213,7 +215,7 @@ def parallel_rest(checked: Checked, question: str, traditional: bool = False) ->
     given, asked = set(numbers(_MARK.sub("", checked.text))), set(numbers(question))
     added = []
     for c in checked.citations:
-        parts = _CLAUSE_PART.findall(c["quote"])
+        parts = clauses(c["quote"])
         for clause in (parts[i] for i in sorted({_holding(parts, f, question) for f in given} - {None})):
             body = without_years(normalize(clause))
             units = {}
@@ -232,7 +234,7 @@ def hollow_rest(checked: Checked, question: str, traditional: bool = False) -> s
     text = _MARK.sub("", checked.text)
     said = _bigrams(re.sub(r"[\W\d_]", "", text)) - _bigrams(question)
     new_figures, quoted = set(numbers(text)) - set(numbers(question)), set(numbers(checked.citations[0]["quote"]))
-    if (len(said) >= 3 and not (_ASKS_COUNT.search(question) and quoted - set(numbers(question)))) or new_figures:
+    if (len(said) >= 3 and not (ASKS_AMOUNT.search(question) and quoted - set(numbers(question)))) or new_figures:
         return ""
     return _verbatim(checked.citations[0]["quote"], checked.citations[0]["n"], traditional)
 
@@ -241,12 +243,12 @@ def bare_rest(checked: Checked, question: str, traditional: bool = False) -> str
     """An answer that is only a figure ("8%[1]") gets the cited clause that says what the figure is of."""
     if checked.refused or not checked.citations:
         return ""
-    words = re.sub(r"[^\u4e00-\u9fff]|万|亿|元|个|家|人|名|项|所|次", "", _MARK.sub("", checked.text))
+    words = re.sub(rf"[^\u4e00-\u9fff]|{MAGNITUDES}|{ANY_UNIT}", "", _MARK.sub("", checked.text))
     figures = numbers(_MARK.sub("", checked.text))
     if len(words) >= 2 or not figures:
         return ""
     cite_ = checked.citations[0]
-    parts = _CLAUSE_PART.findall(cite_["quote"])
+    parts = clauses(cite_["quote"])
     at = _holding(parts, figures[0], question)
     if at is None:
         return ""
@@ -257,14 +259,12 @@ def bare_rest(checked: Checked, question: str, traditional: bool = False) -> str
 
 # "叫什么/指的是哪个/是谁/如何" asks for words, not a count: the small model paraphrases a name
 # ("浙江省大救助信息系统" for "…“浙里救”"), so the passage's own clauses are shown under the answer.
-_ASKS_WORDS = re.compile(r"什么|哪|谁|怎样|怎么|如何")
-_ASKS_COUNT = re.compile(r"多少|(?<!哪)几")  # "哪几家" asks which ones
 
 
 def named_rest(checked: Checked, question: str, traditional: bool = False, most: int = 2) -> str:
     """For a question that asks for words, answered without a figure of its own: the cited clauses
     sharing most words with the question, verbatim and cited, unless the answer already says them."""
-    if checked.refused or not _ASKS_WORDS.search(question) or _ASKS_COUNT.search(question):
+    if checked.refused or not ASKS_WORDS.search(question) or ASKS_AMOUNT.search(question):
         return ""
     said = _MARK.sub("", checked.text)
     if set(numbers(said)) - set(numbers(question)):
@@ -273,7 +273,7 @@ def named_rest(checked: Checked, question: str, traditional: bool = False, most:
     grams, said = words(question), words(said)
     new = lambda c: len(words(c) - said) > 0.2 * len(words(c))
     found = [(len(grams & words(c)), -i, c.strip(), cite["n"]) for cite in checked.citations
-             for i, c in enumerate(_CLAUSE_PART.findall(cite["quote"]))]
+             for i, c in enumerate(clauses(cite["quote"]))]
     best = sorted((f for f in found if f[0] >= 3 and new(f[2])), reverse=True)[:most]
     return "；".join(_verbatim(clause, n, traditional) for *_, clause, n in sorted(best, key=lambda f: (f[3], -f[1])))
 

@@ -12,13 +12,12 @@ from __future__ import annotations
 import re
 
 from rag.zh.script import is_traditional, normalize, to_traditional
+from rag.zh.units import AFTER, BEFORE, INSIDE, PEOPLE
 
 _NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.]*\d)")
-_INSIDE = "余多"  # between the number and its unit: 1300余个, 30多家
-_AFTER = ("以上", "以下", "以内", "左右")  # after the unit: 6.5%以上, 10人以上
-_BEFORE = ("不低于", "不少于", "不超过", "不高于", "超过", "突破", "逾")  # before the number: 不低于10%
-_PEOPLE = "人名位"  # one count of people, three classifiers: the source's is kept
-_UNIT = re.compile(r"[%‰]|[万亿千百]?[^\W\d_]{1,3}?(?=以上|以下|以内|左右)")
+# One count of people has three measure words (人/名/位): the source's is kept.
+_PEOPLE = "".join(u for u in PEOPLE.split() if len(u) == 1)
+_UNIT = re.compile(rf"[%‰]|[万亿千百]?[^\W\d_]{{1,3}}?(?={'|'.join(AFTER)})")
 
 
 def _occurrences(number: str, sources: list[str]) -> list[str]:
@@ -29,9 +28,9 @@ def _occurrences(number: str, sources: list[str]) -> list[str]:
 
 def _inside(said: str, follows: list[str]) -> str:
     """'余' when every source occurrence with the answer's unit puts 余/多 before it."""
-    if not said or not re.match(r"[^\W\d_]", said[0]) or said[0] in _INSIDE:
+    if not said or not re.match(r"[^\W\d_]", said[0]) or said[0] in INSIDE:
         return ""
-    qualified = {f[0] for f in follows if len(f) > 1 and f[0] in _INSIDE and f[1] == said[0]}
+    qualified = {f[0] for f in follows if len(f) > 1 and f[0] in INSIDE and f[1] == said[0]}
     bare = any(f.startswith(said[0]) for f in follows)
     return qualified.pop() if len(qualified) == 1 and not bare else ""
 
@@ -47,16 +46,16 @@ def _after(said: str, follows: list[str]) -> tuple[int, str]:
         return 0, ""
     size, qualifier = found.pop()
     rest = said[size:]
-    bare = any(f.startswith(said[:size]) and not f[size:].startswith(_AFTER) for f in follows)
-    return (size, qualifier) if not bare and not rest.startswith(_AFTER) else (0, "")
+    bare = any(f.startswith(said[:size]) and not f[size:].startswith(AFTER) for f in follows)
+    return (size, qualifier) if not bare and not rest.startswith(AFTER) else (0, "")
 
 
 def _before(text: str, start: int, said: str, number: str, sources: list[str]) -> str:
     """'不低于' when every source occurrence of the figure in the answer's unit is bounded by it."""
-    if not said or text[max(0, start - 3):start].endswith(_BEFORE):
+    if not said or text[max(0, start - 3):start].endswith(BEFORE):
         return ""
     pattern = re.compile(rf"(?<![\d.]){re.escape(number)}(?=[余多]?{re.escape(said[0])})")
-    found = {next((b for b in _BEFORE if s[:m.start()].endswith(b)), "") for s in sources for m in pattern.finditer(s)}
+    found = {next((b for b in BEFORE if s[:m.start()].endswith(b)), "") for s in sources for m in pattern.finditer(s)}
     return found.pop() if len(found) == 1 else ""
 
 

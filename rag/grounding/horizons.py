@@ -11,14 +11,12 @@ their chapter is about, and a document's title year is when it was written, not 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from rag.zh.script import normalize
 from rag.zh.specifiers import PERIOD, years
+from rag.zh.genre import AHEAD, BEHIND
 
-_AHEAD = re.compile(r"今后五年|未来五年|今后一个时期")
-_BEHIND = re.compile(r"过去五年|五年来|这五年|近五年")
 
 
 @dataclass(frozen=True)
@@ -41,9 +39,9 @@ def of_heading(heading: str, doc_year: int | None = None) -> Horizon:
     """The years and spans a heading names; '今后五年' and '过去五年' count from the document's year."""
     text = normalize(heading)
     spans = {period_span(p) for p in PERIOD.findall(text)}
-    if doc_year and _AHEAD.search(text):
+    if doc_year and AHEAD.search(text):
         spans.add((doc_year, doc_year + 4))
-    if doc_year and _BEHIND.search(text):
+    if doc_year and BEHIND.search(text):
         spans.add((doc_year - 5, doc_year - 1))
     return Horizon(frozenset(int(y) for y in years(text)), frozenset(spans))
 

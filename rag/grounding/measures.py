@@ -15,13 +15,13 @@ import re
 from rag.zh.script import normalize, to_simplified
 from rag.zh.specifiers import contains_number
 from rag.zh.tokens import words
+from rag.zh.places import ends_like_place
+from rag.zh.reporting import FRAME, LINKING, MODALITY
+from rag.zh.clauses import clauses
 
 # The metric stands right before the ask: "…投资增长了多少", "…比重是多少", "…有几个".
-_ASK = re.compile(r"([\u4e00-\u9fffA-Za-z&.]{2,16}?)(?:的)?(?:实际|计划|预期)?"
-                  r"(?:增长|增速|增幅|是|为|达到|达|有|共|完成|新增|提高到|提高|降低|下降)*了?(?:多少|几)")
+_ASK = re.compile(rf"([\u4e00-\u9fffA-Za-z&.]{{2,16}}?)(?:的)?(?:{MODALITY})?(?:{LINKING})*了?(?:多少|几)")
 _NOUNS = {"n", "nz", "nt", "nl", "ng", "vn", "eng", "l", "j"}
-# Nouns of plan, period and comparison: they frame a figure, they do not say what it measures.
-_FRAME = frozenset("计划 目标 实际 预期 全年 当年 今年 去年 累计 要求 规划 期间 年度 同比 环比 平均 年均 比例 总量 数量 规模 水平 情况".split())
 
 
 @functools.lru_cache(maxsize=256)
@@ -34,7 +34,7 @@ def asked(question: str) -> tuple[str, tuple[str, ...]]:
         return "", ()
     cut = [(w, flag) for w, flag in jieba.posseg.cut(m.group(1))]
     keep = [i for i, (w, flag) in enumerate(cut) if flag in _NOUNS and len(w) >= 2 and not re.search(r"\d", w)
-            and w not in _FRAME and not re.search(r"[省市区县镇]$", w)]
+            and w not in FRAME and not ends_like_place(w)]
     if not keep:
         return "", ()
     return "".join(w for w, _ in cut[keep[0]:]), tuple(cut[i][0].lower() for i in keep)
@@ -45,7 +45,7 @@ def gap(question: str, quote: str, passage_text: str, figures) -> str:
     phrase, nouns = asked(question)
     if len(nouns) < 2 or not figures:
         return ""
-    held = [c for c in re.split(r"[，,；;。]", normalize(quote).lower()) if any(contains_number(c, f) for f in figures)]
+    held = [c for c in clauses(normalize(quote).lower()) if any(contains_number(c, f) for f in figures)]
     if not held:
         return ""
     at = min((held[0].find(f) for f in figures if f in held[0]), default=-1)

@@ -11,9 +11,11 @@ import re
 
 from rag.zh.script import normalize
 from rag.zh.patterns import without_markers
+from rag.zh.asking import NAMES
+from rag.zh.reporting import AND_ITEMS
+from rag.zh.units import COUNTS
 
-_ASKS_NAMES = re.compile(r"叫什么|名称|名字|分别是哪|是哪些|哪些是")
-_COUNT = r"(?:\d+|[两二三四五六七八九十百]+)(?:所|家|个|座|项|条|处|位|名|件|部|款|支|只)"
+_COUNT = rf"(?:\d+|[两二三四五六七八九十百]+)(?:{COUNTS})"
 # the counted kind: "2所省一级幼儿园" → 省一级幼儿园, "哪9家博物馆" → 博物馆
 _COUNTED = re.compile(rf"{_COUNT}([\u4e00-\u9fff]{{2,10}}?)(?=叫什么|的名称|的名字|分别|是哪|有哪些|来自|[，,？?])")
 _CUT = re.compile(rf"[、，,。；;：:“”\"\s()（）\[\]]|{_COUNT}|的|是|叫|为|来自|包括|分别")
@@ -22,7 +24,7 @@ _CUT = re.compile(rf"[、，,。；;：:“”\"\s()（）\[\]]|{_COUNT}|的|是
 def asked_kind(question: str) -> str:
     """The kind whose names the question asks for ('' when it asks no names of a counted kind)."""
     q = normalize(question)
-    if not (_ASKS_NAMES.search(q) or re.search(rf"哪{_COUNT}", q)):
+    if not (NAMES.search(q) or re.search(rf"哪{_COUNT}", q)):
         return ""
     if re.search(rf"哪{_COUNT}", q):  # "哪9家博物馆" is the kind asked, not "21件文物" before it
         m = re.search(rf"哪{_COUNTED.pattern}", q)
@@ -47,7 +49,7 @@ def listed(kind: str, answer: str, question: str) -> bool:
     all of one other kind (“实验学校和亚欧学校” for 幼儿园)."""
     text, q = normalize(without_markers(answer)), normalize(question)
     for segment in re.split(r"[，,。；;：:“”\"！？!?()（）]", text):
-        items = [i for i in re.split(r"、|和|及|与", segment) if len(i) >= 2 and i not in q]
+        items = [i for i in re.split(AND_ITEMS, segment) if len(i) >= 2 and i not in q]
         ends = {i[-1] for i in items}
         if len(items) >= 2 and not (len(ends) == 1 and kind[-1] not in ends):
             return True

@@ -16,27 +16,25 @@ from dataclasses import dataclass
 from rag.grounding import horizons
 from rag.grounding.citing import contains_number, numbers
 from rag.zh.script import normalize, to_simplified, to_traditional
-from rag.zh.specifiers import clauses, without_years, years
+from rag.zh.specifiers import without_years, years
 from rag.zh.patterns import YEAR, bigrams, without_markers
+from rag.zh.asking import JUDGING, OPEN
+from rag.zh.clauses import CLAUSE_END, CLAUSE_WITH_END, clauses, sentence_bodies
+from rag.zh.reporting import DIRECTION, DOWN, UP
+from rag.zh.units import CLOCK_TIME, AFTER, ANY_UNIT, HEDGE, MAGNITUDE, MAGNITUDES, RATIO, alternation
 
-_UNIT = r"%|个百分点|倍|(?:万|亿|万亿)?(?:元|人次|人|名|个|家|件|岁|吨|亩|台|辆|所|座|场|项|次|处|套|公里|平方米|平方公里|米|天|年|小时|分钟|公斤|千克|微克/立方米|毫克/立方米|微克|毫克|克|毫升|升)"
+_UNIT = rf"{alternation(RATIO)}|(?:{MAGNITUDES})?(?:{ANY_UNIT})"
 # "2小时09分", "1分49秒": one stated time, asked back as "多长时间".
-_DURATION = re.compile(r"(?<![\d.])(?:\d+小时\d+分钟?(?:\d+秒)?|\d+分\d+秒)")
-_CLAIM = re.compile(rf"(?:只有|仅有|仅|才|约|大约|超过|不到|不足|达到|达|高达|低至)?((?<![\dA-Za-z.])\d+(?:\.\d+)?)(多|余)?({_UNIT})(?:左右|上下|以上|以下|以内|多)?")
-# A bare ratio stated as reached ("收入比扩大到了1.85").
-_RATIO = re.compile(r"(?:到|至|为|是)了?((?<![\d.])\d+\.\d+)(?![\d.%]|[万亿]?[\u4e00-\u9fff]{0,1}(?:元|人|个|家|亩|吨))")
+_DURATION = re.compile(CLOCK_TIME)
+_AROUND = f"{'|'.join(AFTER)}|上下|多"
+_CLAIM = re.compile(rf"(?:{HEDGE})?((?<![\dA-Za-z.])\d+(?:\.\d+)?)(多|余)?({_UNIT})(?:{_AROUND})?")
+# A bare ratio stated as reached ("收入比扩大到了1.85"): no unit right after it.
+_RATIO = re.compile(rf"(?:到|至|为|是)了?((?<![\d.])\d+\.\d+)(?![\d.%]|[万亿]?[\u4e00-\u9fff]{{0,1}}(?:{ANY_UNIT}))")
 # "才六成左右": a share said in tenths, one stated percentage.
-_TENTHS = re.compile(r"(?:只有|仅有|仅|才|约|大约|超过|不到|不足|达到|达|高达|低至)?(?<![一二三四五六七八九十])([一二三四五六七八九])成(?:左右|以上|以下|多)?(?![\u4e00-\u9fff])")
-_OPEN = re.compile(r"多少|几|什么|哪|谁|怎样|怎么|如何|为什么|为何|是否")
-# The rest of the question judges the stated figure instead of asking for something else.
-_JUDGES = re.compile(r"对吗|对不对|是吗|是不是|是否|是这样|真的|属实|没错吧|能完成|能实现|能否|原因|为什么|为何|怎么看|受什么影响|说明了?什么|意味着")
-_CLAUSE = re.compile(r"[^，,。？?！!；;]+[，,。？?！!；;]?")
+_TENTHS = re.compile(rf"(?:{HEDGE})?(?<![一二三四五六七八九十])([一二三四五六七八九])成(?:{_AROUND})?(?![\u4e00-\u9fff])")
 _YEAR_UNIT = re.compile(rf"^{YEAR}$")
-# The stated direction may be the false part ("下降了5%" when it grew): the open question keeps the metric only.
-_DIRECTION = re.compile(r"(下降|减少|降低|增长|增加|提高|上升|下滑|回落)(了|到|至)*$")
-_DOWN = re.compile(r"下降|减少|降低|下滑|回落|负增长")
-_UP = re.compile(r"(?<!负)增长|增加|提高|上升|提升")
-_MAGNITUDE = {"万": 1e4, "亿": 1e8, "万亿": 1e12}
+# Words between the thing measured and the stated figure: verbs of reaching and changing, hedges.
+_REACHING = rf"(?:了|到|至|为|是|扩大|缩小|放宽|收紧|{HEDGE})+$"
 
 
 @dataclass
@@ -56,7 +54,7 @@ def _claim(clause: str) -> tuple[int, int, str, str, str, str] | None:
         return d.start(), d.end(), d.group(0), d.group(0), "", "多长时间"
     for m in _CLAIM.finditer(clause):
         if not (m.group(3) == "年" and _YEAR_UNIT.match(m.group(1))):
-            magnitude = re.match(r"(万亿|万|亿)?", m.group(3)).group(0)
+            magnitude = re.match(rf"(?:{MAGNITUDES})?", m.group(3)).group(0)
             unit = m.group(3)[len(magnitude):]
             return m.start(), m.end(), m.group(0), m.group(1) + magnitude, unit, "是多少" if unit in ("%", "个百分点") else "多少" + unit
     if t := _TENTHS.search(clause):
@@ -71,21 +69,21 @@ def find(question: str) -> Premise | None:
 
     Only a clause that states a figure and asks nothing itself counts.
     """
-    parts = _CLAUSE.findall(question.strip())
+    parts = CLAUSE_WITH_END.findall(question.strip())
     for i, clause in enumerate(parts):
         m = _claim(clause)
         rest = "".join(parts[:i] + parts[i + 1:])
-        if not m or _OPEN.search(clause):
+        if not m or OPEN.search(clause):
             continue
         start, end, stated, number, unit, slot = m
         claim = "".join(parts[:i]) + clause  # "第六届马拉松，" names what the claim is about
-        way = _DIRECTION.search(clause[:start])
-        head = _DIRECTION.sub("", clause[:start])
+        way = DIRECTION.search(clause[:start])
+        head = DIRECTION.sub("", clause[:start])
         if unit == "%" and way and not re.search("[到至]", way.group(0)):  # "下降了5.2%" is a rate; "提高到30%" a level
             slot = "增长了多少"
         tail = clause[end:].rstrip("，,。？?！!；; 吧吗呢")
         open_question = f"{''.join(parts[:i])}{head}{slot}{tail}？"
-        if not _JUDGES.search(rest):
+        if not JUDGING.search(rest):
             return Premise(question, stated, number, claim, unit, aside=True, open=open_question)
         return Premise(open_question, stated, number, claim, unit, open=open_question)
     return None
@@ -104,13 +102,13 @@ def verdict(premise: Premise, answer_text: str, traditional: bool = False) -> st
 
 
 def _value(number: str) -> float | None:
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)(万亿|万|亿)?", number)
-    return float(m.group(1)) * _MAGNITUDE.get(m.group(2) or "", 1) if m else None
+    m = re.fullmatch(rf"(\d+(?:\.\d+)?)({MAGNITUDES})?", number)
+    return float(m.group(1)) * MAGNITUDE.get(m.group(2) or "", 1) if m else None
 
 
 def _pattern(unit: str) -> str:
     """A figure in `unit` ('' = a bare decimal), its number and magnitude as groups."""
-    return rf"(?<![\d.])(\d+(?:\.\d+)?)(?:多|余)?(万亿|万|亿)?{re.escape(unit)}" if unit else r"(?<![\d.])(\d+\.\d+)()(?![\d.%])"
+    return rf"(?<![\d.])(\d+(?:\.\d+)?)(?:多|余)?({MAGNITUDES})?{re.escape(unit)}" if unit else r"(?<![\d.])(\d+\.\d+)()(?![\d.%])"
 
 
 def _figures(text: str, unit: str) -> list[float]:
@@ -135,20 +133,20 @@ def _grams(text: str) -> set[str]:
 def _near(premise: Premise) -> set[str]:
     """The words right beside the stated figure ("高标准农田", "生产总值"): the thing it measures."""
     at = premise.claim.find(premise.stated)
-    before = re.sub(r"(?:了|到|至|为|是|达到|达|扩大|缩小|放宽|收紧|只有|仅有|仅|才|约|超过|不到|不足)+$", "",
-                    _DIRECTION.sub("", premise.claim[:at]))
-    after = re.split(r"[，,。？?、；;]", premise.claim[at + len(premise.stated):])[0]
+    before = re.sub(_REACHING, "",
+                    DIRECTION.sub("", premise.claim[:at]))
+    after = re.split(rf"[{CLAUSE_END}、]", premise.claim[at + len(premise.stated):])[0]
     return _grams(before[-5:]) | _grams(after[:5])
 
 
 def _direction(text: str) -> int:
-    return -1 if _DOWN.search(text) else 1 if _UP.search(text) else 0
+    return -1 if DOWN.search(text) else 1 if UP.search(text) else 0
 
 
 def _windows(passage) -> list[str]:
     """Each clause with the one before it: a figure's clause seldom names its own subject."""
     out = []
-    for sentence in re.findall(r"[^。；;！!？?\n]+", passage.full_text):
+    for sentence in sentence_bodies(passage.full_text):
         parts = clauses(sentence)
         out += [("，".join(parts[max(0, i - 1):i + 1])).strip() for i in range(len(parts))]
     return out

@@ -20,40 +20,23 @@ from functools import lru_cache
 from rag.grounding import measures
 from rag.zh.script import normalize
 from rag.zh.places import Place, gazetteer, most_specific
-from rag.zh.specifiers import PERIOD, clauses, codes, contains_number, doc_year, editions, ordinals, sibling_gap, years
+from rag.zh.clauses import clauses
+from rag.zh.specifiers import PERIOD, codes, contains_number, doc_year, editions, ordinals, sibling_gap, years
 from rag.zh.tokens import tokenize
+from rag.zh.asking import AMOUNT, WHO
+from rag.zh.reporting import (ACTUAL, ASKS_PLAN, ASKS_RATE, CONTRASTS, MONEY, PLAN, RATE, RATIO, RELATIVE_YEARS,
+                               SPAN_TOTAL)
+from rag.zh.units import ANY_PEOPLE, ANY_UNIT, MAGNITUDES, METRIC_COUNT, PEOPLE
 
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,12})[”\"」』]")
-_ACTUAL = re.compile(r"实际|实绩|真正|(完成|实现|达到|增长|新增|引进|建成)了(多少|几)")
-# "实际利用外资…目标" names a metric and asks for its target: not a question about what was achieved.
-_ASKS_PLAN = re.compile(r"目标|计划|预期|力争|要求|规划")
-# "每千人口拥有托位4.5个" is a rate: it does not answer "一共有多少个".
-# "人均" is left out: "城乡居民收入" questions mean the per-head figure the documents give.
-_RATE = re.compile(r"每(?:十万|万|千|百)?(?:人|户|名|位|常住人口|老年人|户籍人口)|(?:万|千)人(?:口)?拥有")
-_ASKS_RATE = re.compile(r"每|人均|平均|率|比例|比重|占比|密度|万人|千人|百人")
-_PLAN = re.compile(r"目标|计划|力争|预期|争取|确保|预计|拟|规划|将要|要求")
-# "累计新增就业岗位13万个" (five years' worth) does not answer "2020年新增了多少".
-# "PM2.5年均浓度" is a level, not a sum: only growth or additions averaged over the years count.
-_SPAN_TOTAL = re.compile(r"累计|共计|合计|年均(?:增长|增速|新增|递增|提高)")
-_RELATIVE = (("去年", -1), ("上年", -1), ("上一年", -1), ("过去一年", -1), ("今年", 0), ("本年", 0), ("明年", 1))
 _CN_NUM = "零一二三四五六七八九十百千万两"
-_UNIT_WORDS = "名|位|人次|人|个|家|所|座|场次|场|件|项|次|台|辆|套|条|处|亩|吨|元|天|年|岁|篇|部|本|张|户|栋|公里|千米|米|平方米|小时|分钟|倍"
-# "多少家/几个" asks for a count; "哪几家" asks which ones, and names are the answer.
-_ASKED_UNIT = re.compile(rf"(?:多少|(?<!哪)几)(?:万|亿|万亿)?(?:个(?=小时|钟头|百分点))?({_UNIT_WORDS})")  # 几个小时 asks hours
+# "多少家/几个" asks for a count in that unit; "几个小时" asks hours, not a count of 个.
+_ASKED_UNIT = re.compile(rf"(?:{AMOUNT})(?:{MAGNITUDES})?(?:个(?=小时|钟头|百分点))?({ANY_UNIT}|倍)")
 # "观影人次是多少": the count's unit is named in the metric, before the ask.
-_METRIC_UNIT = re.compile(r"(人次|人数|场次|次数|户数|件数|台数|辆数|家数|个数)(?:是|有|为|达到|共|一共)*多少")
+_METRIC_UNIT = re.compile(rf"({METRIC_COUNT})(?:是|有|为|达到|共|一共)*多少")
 # "主刀医生是谁": an answer about a person in that role, so the cited sentence names the role.
-_WHO = re.compile(r"([\u4e00-\u9fff]{2,10}?)(?:分别)?(?:是谁|为谁|由谁)")
-# A question about an amount of money needs a money figure, unless it asks for a share or a rate.
-_MONEY = re.compile(r"多少钱|(金额|投资|资金|奖金|奖励|经费|费用|价格|售价|票价|融资|成本)(总额|额)?(是|为|有|达到)?多少")
-_RATIO = re.compile(r"比重|占比|比例|率|增长|增速|百分")
-# Members of a set that exclude each other: a sentence about the men's winner does not answer a
-# question about the women's, nor exports one about imports.
-_CONTRASTS = (("男子", "女子"), ("冠军", "亚军", "季军"), ("金牌", "银牌", "铜牌"), ("一等奖", "二等奖", "三等奖"),
-              ("上半年", "下半年"), ("一季度", "二季度", "三季度", "四季度"), ("出口", "进口"), ("最高", "最低"),
-              ("本科", "硕士", "博士"), ("初级", "中级", "高级"), ("首发", "替补"), ("正式", "试行"),
-              ("首日", "当日", "首周", "首月"), ("总数", "新增"))
-_SAME_UNIT = {"名": "名|人(?!次)|位", "位": "名|人(?!次)|位", "人": "名|人(?!次)|位"}
+_WHO = re.compile(rf"([\u4e00-\u9fff]{{2,10}}?)(?:分别)?(?:{WHO})")
+_SAME_UNIT = {unit: ANY_PEOPLE for unit in PEOPLE.split() if unit != "人次"}
 
 
 @dataclass
@@ -73,10 +56,10 @@ class Constraints:
 def constraints(question: str) -> Constraints:
     text = normalize(question)
     unit = _ASKED_UNIT.search(text) or _METRIC_UNIT.search(text)
-    money = "元" if _MONEY.search(text) and not _RATIO.search(text) else ""
+    money = "元" if MONEY.search(text) and not RATIO.search(text) else ""
     return Constraints(places=most_specific(gazetteer().find(text)), years=years(text),
                        periods=set(PERIOD.findall(text)), editions=editions(text),
-                       quoted=[normalize(q) for q in _QUOTED.findall(question) if not PERIOD.fullmatch(q)], actual=bool(_ACTUAL.search(text)) and not _ASKS_PLAN.search(text),
+                       quoted=[normalize(q) for q in _QUOTED.findall(question) if not PERIOD.fullmatch(q)], actual=bool(ACTUAL.search(text)) and not ASKS_PLAN.search(text),
                        unit=_unit(unit.group(1)) if unit else money, codes=codes(text), role=_role(text), question=text)
 
 
@@ -104,7 +87,7 @@ def passage_years(p) -> set[str]:
     found = years(body)
     base = doc_year(p.title)
     if base:
-        found |= {str(base + shift) for word, shift in _RELATIVE if word in body}
+        found |= {str(base + shift) for word, shift in RELATIVE_YEARS.items() if word in body}
     return found
 
 
@@ -177,7 +160,7 @@ def gap(c: Constraints, p) -> str:
 def contrast_gap(question: str, text: str) -> str:
     """An asked member of a contrast set that `text` does not name while naming another member."""
     q, body = normalize(question), normalize(text)
-    for group in _CONTRASTS:
+    for group in CONTRASTS:
         asked = [m for m in group if m in q]
         if asked and not any(m in body for m in asked) and any(m in body for m in group):
             return asked[0]
@@ -242,9 +225,9 @@ def _sentence_gap(c: Constraints, p, quote: str, figures) -> str:
         return f"以“{c.unit}”计的数字"
     if c.actual and is_plan(quote, p, c.years):
         return "实际完成的数字（资料中只有计划或目标）"
-    if figures and c.question and _RATE.search(normalize(focus)) and not _ASKS_RATE.search(normalize(c.question)):
+    if figures and c.question and RATE.search(normalize(focus)) and not ASKS_RATE.search(normalize(c.question)):
         return "总数（资料中只有按人口平均的数）"
-    if figures and len(c.years) == 1 and _SPAN_TOTAL.search(normalize(focus)) and not _SPAN_TOTAL.search(normalize(c.question)):
+    if figures and len(c.years) == 1 and SPAN_TOTAL.search(normalize(focus)) and not SPAN_TOTAL.search(normalize(c.question)):
         return f"{min(c.years)}年当年的数字（资料中只有多年累计或年均的数）"
     return ""
 
@@ -254,7 +237,7 @@ def is_plan(sentence: str, p, years: set[str]) -> bool:
     base = doc_year(p.title)
     if base and years and all(int(y) >= base for y in years):
         return True
-    return bool(_PLAN.search(normalize(sentence)))
+    return bool(PLAN.search(normalize(sentence)))
 
 
 def describe(missing: str, traditional: bool = False) -> str:

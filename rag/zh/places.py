@@ -15,8 +15,14 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+# The suffixes of every administrative level, longest first: what is left is a place's short name.
 _SUFFIX = re.compile(r"(特别行政区|维吾尔自治区|壮族自治区|回族自治区|自治区|自治州|自治县|地区|盟|省|市|区|县|旗)$")
+# Table rows that name a kind of district, not a place one can ask about.
 _VAGUE = {"市辖区", "城区", "郊区", "矿区", "东区", "西区", "南区", "北区", "市中区", "新区"}
+# The one-character suffixes of the levels people name in questions: province, city, district, county.
+LEVEL_SUFFIXES = "省市区县"
+# Words that end like a place name but name a kind of area ("开发区", "主城区", "全市"), not a place.
+_NOT_PLACES = re.compile(r"^(开发|示范|保护|风景|功能|试验|自贸|主城|中心城|新城|老城|城|市|全|本|该|各|辖|城乡)$")
 
 
 @dataclass(frozen=True)
@@ -101,4 +107,22 @@ def most_specific(places: list[Place]) -> list[Place]:
 
 def place_chain(place: str) -> list[str]:
     """'嘉兴市南湖区' → ['嘉兴', '南湖']: the names a question would use, parent first, no admin suffix."""
-    return [p for p in re.findall(r"(.+?)(?:省|市|区|县)", place) if len(p) >= 2]
+    return [p for p in re.findall(rf"(.+?)[{LEVEL_SUFFIXES}]", place) if len(p) >= 2]
+
+
+def ends_like_place(word: str) -> bool:
+    """'绍兴市', '城镇': a word ending in a level's suffix (towns too), so it locates rather than measures."""
+    return bool(word) and word[-1] in LEVEL_SUFFIXES + "镇"
+
+
+def suffixed_names(cut: list[str]) -> list[str]:
+    """'杭州市', '柯桥区' in a word cut: 2+ Chinese characters followed by 省/市/区/县, for places the
+    national table lacks (a development zone, a foreign city); a suffix cut off by itself is rejoined."""
+    found = []
+    for i, word in enumerate(cut):
+        if len(word) == 1 and word in LEVEL_SUFFIXES and i:
+            word = cut[i - 1] + word
+        if len(word) >= 3 and word[-1] in LEVEL_SUFFIXES and re.fullmatch(r"[\u4e00-\u9fff]+", word) \
+                and not _NOT_PLACES.match(word[:-1]):
+            found.append(word)
+    return found

@@ -12,18 +12,19 @@ import re
 
 from rag.zh.script import normalize
 from rag.zh.patterns import PERIOD as _PERIOD, YEAR
+from rag.zh.units import CODE_CLASS, CODE_SUFFIX, MEASURES, ORDINAL, alternation
 
 _YEAR = re.compile(rf"(?<!\d)({YEAR})(?=年)")
 PERIOD = re.compile(_PERIOD)
 _CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2, "〇": 0, "○": 0}
 _CN_YEAR = re.compile(r"(?<![零〇○一二三四五六七八九十])([零〇○一二三四五六七八九]{4})(?=年)")
-_COUNTER = "届|次|期|批|代|轮|季|版|颗|家|座|所|条|艘|架|台|辆|部|项|站|任"
-_ORDINAL = re.compile(rf"第([零一二三四五六七八九十百两\d]+)({_COUNTER})|首(届|次|期|批|代|轮|季|家|座|所|条|艘|架|台|辆|部|项|站|任)")
+_COUNTER = alternation(ORDINAL)
+_ORDINAL = re.compile(rf"第([零一二三四五六七八九十百两\d]+)({_COUNTER})|首({_COUNTER})")
 # Model and product codes ("X3", "11号", "B轮", "PM2.5"): a passage about X2 does not answer a question about X3.
-_CODE = re.compile(r"(?<![A-Za-z\d])(?:[A-Za-z]+\d+[A-Za-z\d.]*|\d+[A-Za-z]+[A-Za-z\d]*|[A-Za-z](?=轮|类|级|股)|\d+(?=号|型|代|款))")
-_CODE_KIND = re.compile(r"(?<![A-Za-z\d])(?:([A-Za-z]+)\d+[A-Za-z\d.]*|\d+([A-Za-z]+)[A-Za-z\d]*|[A-Za-z](轮|类|级|股)|\d+(号|型|代|款))")
+_CODE = re.compile(rf"(?<![A-Za-z\d])(?:[A-Za-z]+\d+[A-Za-z\d.]*|\d+[A-Za-z]+[A-Za-z\d]*|[A-Za-z](?={CODE_CLASS})|\d+(?={CODE_SUFFIX}))")
+_CODE_KIND = re.compile(rf"(?<![A-Za-z\d])(?:([A-Za-z]+)\d+[A-Za-z\d.]*|\d+([A-Za-z]+)[A-Za-z\d]*|[A-Za-z]({CODE_CLASS})|\d+({CODE_SUFFIX}))")
 # Physical measures and durations only: counts and money in a question are usually what it asks about.
-_MEASURE = re.compile(r"(?<![\d.A-Za-z])(\d+(?:\.\d+)?)\s*(平方公里|平方米|公里|千米|厘米|毫米|米|小时|分钟|秒|吨|公斤|千克|克|毫升|升|亩|岁)")
+_MEASURE = re.compile(rf"(?<![\d.A-Za-z])(\d+(?:\.\d+)?)\s*({MEASURES})")
 _NUM = re.compile(r"\d+(?:\.\d+)?")
 
 
@@ -39,11 +40,6 @@ def contains_number(text: str, number: str) -> bool:
 def without_years(text: str) -> str:
     """`text` with its written-out years' digits removed, so they are not counted as figures."""
     return _YEAR.sub("", text)
-
-
-def clauses(text: str) -> list[str]:
-    """The comma-separated clauses of a sentence: where one figure and what it is said of sit together."""
-    return re.findall(r"[^，,；;。]+", text)
 
 
 def years(text: str) -> set[str]:

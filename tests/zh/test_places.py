@@ -1,0 +1,22 @@
+"""Places: the national gazetteer, parent chains, and names the table lacks found by their suffix."""
+
+from __future__ import annotations
+
+from rag.zh.places import ends_like_place, gazetteer, most_specific, place_chain, suffixed_names
+
+
+def test_gazetteer_knows_places_outside_the_corpus_with_their_parents():
+    g = gazetteer()
+    names = [p.name for p in g.find("杭州2024年和上海市杨浦区的目标")]
+    assert names == ["杭州市", "上海市", "杨浦区"]
+    keqiao = g.find("柯桥区")[0]
+    assert [p.name for p in g.chain(keqiao)] == ["浙江省", "绍兴市", "柯桥区"] and keqiao.within(g.find("绍兴")[0])
+    assert [p.name for p in most_specific(g.find("浙江省绍兴市越城区"))] == ["越城区"]
+    assert g.find("机器人足球邀请赛和图书馆借阅系统") == []  # county short forms are not matched
+    assert g.find("鼓楼区", prefer=frozenset({"320100000000"}))[0].code.startswith("3201")  # the one in the corpus's city
+
+
+def test_a_name_ending_in_a_level_suffix_is_a_place_unless_it_names_a_kind_of_area():
+    assert suffixed_names(["杭州市", "和", "柯桥", "区", "的", "开发区", "全市"]) == ["杭州市", "柯桥区"]
+    assert place_chain("嘉兴市南湖区") == ["嘉兴", "南湖"]
+    assert ends_like_place("城镇") and ends_like_place("绍兴市") and not ends_like_place("投资")
