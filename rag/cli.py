@@ -12,7 +12,8 @@ from rag.errors import RagError
 
 
 def _settings(args):
-    keys = ("docs_dir", "index_dir", "models_dir", "top_k", "llm_role", "port", "store", "milvus_uri", "llm_backend", "llm_urls", "ocr")
+    keys = ("docs_dir", "index_dir", "models_dir", "top_k", "llm_role", "port", "store", "milvus_uri",
+            "llm_backend", "llm_urls", "ocr")
     return load_settings(**{k: getattr(args, k, None) for k in keys})
 
 
@@ -71,7 +72,8 @@ def cmd_ask(args) -> int:
         answer = pipeline.answer(args.question)
         from rag.app.rendering import paged_citations
 
-        print(json.dumps({**answer.to_dict(), "citations": paged_citations(answer)}, ensure_ascii=False, indent=1))
+        print(json.dumps({**answer.to_dict(), "citations": paged_citations(answer)}, ensure_ascii=False,
+                         indent=1))
         return 0
     answer = None
     for event in pipeline.stream(args.question):
@@ -128,7 +130,8 @@ def cmd_serve(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rag", description="Offline question answering over local Chinese documents.")
+    parser = argparse.ArgumentParser(prog="rag",
+                                     description="Offline question answering over local Chinese documents.")
     parser.add_argument("--version", action="version", version=f"rag {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -142,7 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--docs", dest="docs_dir")
     p.add_argument("--rebuild", action="store_true", help="start over instead of updating")
-    p.add_argument("--ocr", choices=["on", "off"], help="read scanned PDF pages and .png/.jpg by OCR (default on)")
+    p.add_argument("--ocr", choices=["on", "off"],
+                   help="read scanned PDF pages and .png/.jpg by OCR (default on)")
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("ask", help="answer one question with citations")
@@ -156,22 +160,27 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--qa", default=None)
     p.add_argument("--out", default="runs/eval")
-    p.add_argument("--baseline", action="store_true", help="evaluate the naive baseline instead (slow: ≈ 1 min per question)")
+    p.add_argument("--baseline", action="store_true",
+                   help="evaluate the naive baseline instead (slow: ≈ 1 min per question)")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("bench", help="speed figures, default vs naive baseline")
     _common(p)
     p.add_argument("--out", default="runs/bench")
     p.add_argument("--runs", type=int, default=3)
-    p.add_argument("--throughput", action="store_true", help="answers per minute through the configured backend")
+    p.add_argument("--throughput", action="store_true",
+                   help="answers per minute through the configured backend")
     p.add_argument("--workers", type=int, default=2, help="questions in flight for --throughput")
-    p.add_argument("--baseline-runs", dest="baseline_runs", type=int, default=1, help="passes of the naive baseline (0 skips it)")
-    p.add_argument("--corpus", help="index throughput and retrieval latency for this folder at 1×, 10× and 100× its size")
+    p.add_argument("--baseline-runs", dest="baseline_runs", type=int, default=1,
+                   help="passes of the naive baseline (0 skips it)")
+    p.add_argument("--corpus", help="index throughput and retrieval latency for this folder "
+                                    "at 1×, 10× and 100× its size")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("serve", help="the chat app on 127.0.0.1")
     _common(p)
-    p.add_argument("--api", action="store_true", help="serve the OpenAI-compatible /v1/chat/completions API instead")
+    p.add_argument("--api", action="store_true",
+                   help="serve the OpenAI-compatible /v1/chat/completions API instead")
     p.add_argument("--port", dest="port", type=int)
     p.set_defaults(func=cmd_serve)
     return parser
@@ -182,7 +191,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--models-dir", dest="models_dir")
     p.add_argument("--model", dest="llm_role", choices=["llm", "llm_fast"])
     p.add_argument("--store", choices=["faiss", "milvus"], help="where the vectors live (default faiss)")
-    p.add_argument("--milvus-uri", dest="milvus_uri", help="Milvus server URI, or a file path for Milvus Lite")
+    p.add_argument("--milvus-uri", dest="milvus_uri",
+                   help="Milvus server URI, or a file path for Milvus Lite")
     p.add_argument("--llm-backend", dest="llm_backend", choices=["llamacpp", "openai"])
     p.add_argument("--llm-urls", dest="llm_urls", help="comma-separated OpenAI-compatible base URLs")
 

@@ -56,11 +56,13 @@ class Settings:
     chunk_size: int = 300
     chunk_overlap: int = 60
     clean_text: bool = True  # off only for the naive baseline in `rag bench`
-    ocr: bool = True  # scanned PDF pages and .png/.jpg through OCR (rag/ocr.py); off: they are skipped with a reason
+    # scanned PDF pages and .png/.jpg through OCR (rag/ocr.py); off: they are skipped with a reason
+    ocr: bool = True
     embed_dim: int = 768
     embed_batch: int = 64  # texts per call: the embedder sorts each call's texts by length to pad little
     embed_max_tokens: int = 512
-    embed_precision: str = "int8"  # OpenVINO static int8 (rag.index.runtime); "fp32": torch, the slower fallback (README, "Speed")
+    # OpenVINO static int8 (rag.index.runtime); "fp32": torch, the slower fallback (README, "Speed")
+    embed_precision: str = "int8"
     index_kind: str = "flat"
     top_k: int = 4
     passage_chars: int = 160
@@ -105,7 +107,8 @@ def _coerce(settings: Settings, name: str, value):
 def load_settings(**overrides) -> Settings:
     """Defaults < RAG_<NAME> environment variables < explicit overrides (CLI flags)."""
     base = Settings()
-    env = {f.name: os.environ[f"RAG_{f.name.upper()}"] for f in fields(Settings) if f"RAG_{f.name.upper()}" in os.environ}
+    env = {f.name: os.environ[f"RAG_{f.name.upper()}"] for f in fields(Settings)
+           if f"RAG_{f.name.upper()}" in os.environ}
     return base.with_overrides(**env).with_overrides(**overrides)
 
 

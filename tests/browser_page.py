@@ -19,7 +19,8 @@ window.ragBusy = () => [...document.querySelectorAll('#chat .message.bot')]
 window.ragStarted = false;
 if (window.ragObserver) window.ragObserver.disconnect();
 window.ragObserver = new MutationObserver(() => { if (window.ragBusy()) window.ragStarted = true; });
-window.ragObserver.observe(document.getElementById('chat'), {subtree: true, childList: true, characterData: true});
+window.ragObserver.observe(document.getElementById('chat'), \
+{subtree: true, childList: true, characterData: true});
 """
 
 
@@ -29,12 +30,15 @@ def make_driver(narrow: bool = False):
 
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"):
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--window-size=1400,1000", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    if narrow:  # headless chromium will not make a window narrower than 500 px; a phone's viewport is emulated
-        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+    # headless chromium will not make a window narrower than 500 px; a phone's viewport is emulated
+    if narrow:
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
     return driver
 
 
@@ -84,9 +88,12 @@ class Page:
         return self.last_bot()
 
     def scroll_chat(self, selector: str, block: str, above: int = 0) -> None:
-        """Scroll the chat to the last `selector` (Gradio stops following new messages once a user has scrolled)."""
-        self.d.execute_script("const e = [...document.querySelectorAll(arguments[0])].pop(); e.scrollIntoView({block: arguments[1]});"
-                              "const log = e.closest('[role=log]'); if (log) log.scrollTop -= arguments[2];", selector, block, above)
+        """Scroll the chat to the last `selector` (Gradio stops following new messages once a user has
+        scrolled)."""
+        self.d.execute_script("const e = [...document.querySelectorAll(arguments[0])].pop(); "
+                              "e.scrollIntoView({block: arguments[1]});"
+                              "const log = e.closest('[role=log]'); if (log) log.scrollTop -= arguments[2];",
+                              selector, block, above)
         time.sleep(0.5)
 
     def ask(self, question: str, via: str = "send") -> str:
@@ -104,7 +111,8 @@ class Page:
         block = self.css("#chat details.rag-details")[-1]
         if not block.get_attribute("open"):
             block.find_element(self.By.TAG_NAME, "summary").click()
-        self.scroll_chat("#chat details.rag-details", "start", above=90)  # the answer's own lines stay in view
+        # the answer's own lines stay in view
+        self.scroll_chat("#chat details.rag-details", "start", above=90)
         return block
 
     def tab(self, name: str) -> None:
@@ -113,9 +121,11 @@ class Page:
 
     def shot(self, name: str, control: str) -> None:
         """Screenshot a step after checking the page and the app log are clean."""
-        errors = [e.text for e in self.css(".toast-body.error")] + [e.text for e in self.css("span.error") if e.text.strip()]
+        errors = [e.text for e in self.css(".toast-body.error")] + [e.text for e in self.css("span.error")
+                                                                    if e.text.strip()]
         assert not errors, f"{control}: error on the page: {errors}"
-        problems = [line for line in self.log.read_text(errors="replace").splitlines() if LOG_PROBLEMS.search(line)]
+        problems = [line for line in self.log.read_text(errors="replace").splitlines()
+                    if LOG_PROBLEMS.search(line)]
         assert not problems, f"{control}: the app log has: {problems[:5]}"
         self.d.save_screenshot(str(SHOTS / name))
         CONTROLS.append((control, name))

@@ -34,7 +34,8 @@ def docs(tmp_path: Path) -> Path:
 @pytest.fixture
 def hash_settings(tmp_path: Path, docs: Path):
     # The hash embedder's cosines are not calibrated like the real one's: no refusal gate here.
-    return load_settings(docs_dir=docs, index_dir=tmp_path / "index", embedder_role="hash", embed_dim=256, refuse_below=0.0)
+    return load_settings(docs_dir=docs, index_dir=tmp_path / "index", embedder_role="hash", embed_dim=256,
+                         refuse_below=0.0)
 
 
 @pytest.fixture
@@ -84,7 +85,8 @@ def private_copy(tmp: Path) -> dict:
     if not (tmp / "docs").exists():
         shutil.copytree(SEEDS, tmp / "docs")
         shutil.copytree(PROJECT_ROOT / "index", tmp / "index", symlinks=True)
-    return {"RAG_DOCS_DIR": tmp / "docs", "RAG_INDEX_DIR": tmp / "index", "RAG_FEEDBACK_PATH": tmp / "feedback.jsonl"}
+    return {"RAG_DOCS_DIR": tmp / "docs", "RAG_INDEX_DIR": tmp / "index",
+            "RAG_FEEDBACK_PATH": tmp / "feedback.jsonl"}
 
 
 def start_app(tmp: Path, port: int | None = None, timeout: float = 300) -> tuple[subprocess.Popen, str]:
@@ -92,8 +94,10 @@ def start_app(tmp: Path, port: int | None = None, timeout: float = 300) -> tuple
     port = port or free_port()
     env = cli_env(**private_copy(tmp), RAG_PORT=port, GRADIO_ANALYTICS_ENABLED="False")
     log = open(tmp / f"app-{port}.log", "a")
-    proc = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "app.py")], env=env, stdout=log, stderr=subprocess.STDOUT)
-    wait_ready(proc, tmp / f"app-{port}.log", lambda: socket.create_connection(("127.0.0.1", port), timeout=1).close(), timeout)
+    proc = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "app.py")], env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    wait_ready(proc, tmp / f"app-{port}.log",
+               lambda: socket.create_connection(("127.0.0.1", port), timeout=1).close(), timeout)
     return proc, f"http://127.0.0.1:{port}/"
 
 
@@ -133,7 +137,8 @@ class ServerThread:
         import uvicorn
 
         self.port = port or free_port()
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
+                                                    log_level="warning"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> "ServerThread":

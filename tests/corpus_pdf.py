@@ -76,7 +76,8 @@ class _Writer:
         self.y += GAP
 
     def table(self, rows: list[list[str]]) -> None:
-        widths = [max(self.font.text_length(r[c], fontsize=SIZE) for r in rows) + 10 for c in range(len(rows[0]))]
+        widths = [max(self.font.text_length(r[c], fontsize=SIZE) for r in rows) + 10
+                  for c in range(len(rows[0]))]
         for row in rows:
             self.room(22)
             x = LEFT
@@ -159,7 +160,8 @@ def build(out: Path, seeds: Path = SEEDS, scans: bool = True) -> Path:
     forms = {"pdf": ".pdf", "docx": ".docx"} | ({"scan": ".pdf"} if scans else {})
     for form, suffix in forms.items():
         (out / form).mkdir(parents=True, exist_ok=True)
-        (out / form / "metadata.json").write_text(json.dumps(_renamed(meta, suffix), ensure_ascii=False), encoding="utf-8")
+        (out / form / "metadata.json").write_text(json.dumps(_renamed(meta, suffix), ensure_ascii=False),
+                                                  encoding="utf-8")
         write_qa(ROOT / "tests" / "data" / "qa_dev.jsonl", out / form / "qa_dev.jsonl", suffix)
     for seed in sorted(seeds.glob("*.txt")):
         title = meta.get(seed.name, {}).get("title", seed.stem)
@@ -173,7 +175,8 @@ def build(out: Path, seeds: Path = SEEDS, scans: bool = True) -> Path:
 def write_table_docs(out: Path) -> None:
     """One PDF and one .docx whose only figures sit in a table (for the table questions)."""
     out.mkdir(parents=True, exist_ok=True)
-    intro = [TABLE_TITLE, "根据市政府工作报告，全市经济社会发展的主要预期目标见下表。"]
+    intro = [TABLE_TITLE,
+             "根据市政府工作报告，全市经济社会发展的主要预期目标见下表。"]
     write_pdf(intro, out / "targets.pdf", TABLE_TITLE, TABLE_ROWS)
     write_docx(intro, out / "targets.docx", TABLE_ROWS)
 

@@ -66,7 +66,8 @@ def ocr_pages(scan: Path, text: Path, limit: int) -> list[tuple[int, float, floa
             lines = ocr_page(scans[n])
             seconds = time.perf_counter() - started
             # The whole page on both sides: running header and page number included.
-            rows.append((n + 1, seconds, char_accuracy("\n".join(l.text for l in lines), truth[n].get_text(sort=True))))
+            rows.append((n + 1, seconds, char_accuracy("\n".join(l.text for l in lines),
+                                                       truth[n].get_text(sort=True))))
     return rows
 
 
@@ -76,10 +77,12 @@ def run(ocr_limit: int) -> dict:
     result = {"corpus": str(corpus), "text_layer": text_layer_speed(pdfs)}
     rows = []
     for pdf in pdfs:
-        rows += [(pdf.name, *r) for r in ocr_pages(corpus / "scan" / pdf.name, pdf, max(1, ocr_limit // len(pdfs)))]
+        rows += [(pdf.name, *r)
+                 for r in ocr_pages(corpus / "scan" / pdf.name, pdf, max(1, ocr_limit // len(pdfs)))]
     result["ocr"] = {"pages": len(rows), "seconds_per_page": round(float(np.mean([r[2] for r in rows])), 2),
                      "char_accuracy": round(float(np.mean([r[3] for r in rows])), 4),
-                     "worst_page": min(((r[0], r[1], round(r[3], 4)) for r in rows), key=lambda r: r[2]), "dpi": 150}
+                     "worst_page": min(((r[0], r[1], round(r[3], 4)) for r in rows), key=lambda r: r[2]),
+                     "dpi": 150}
     return result
 
 

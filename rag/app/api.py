@@ -34,7 +34,8 @@ def split_messages(messages) -> tuple[str, list[tuple[str, str]]]:
         raise InputError("messages must be a non-empty list / 需要至少一条消息")
     turns = [m for m in messages if isinstance(m, dict)]
     if not turns or turns[-1].get("role") != "user":
-        raise InputError("the last message must be the user's question / 最后一条消息须为用户问题")
+        raise InputError("the last message must be the user's question / "
+                         "最后一条消息须为用户问题")
     return message_text(turns[-1].get("content")), history_pairs(turns[:-1])
 
 
@@ -43,12 +44,15 @@ def _envelope(kind: str, model: str, call_id: str) -> dict:
 
 
 def completion(answer, model: str, call_id: str) -> dict:
-    usage = {"prompt_tokens": answer.timings.get("prompt_tokens", 0), "completion_tokens": answer.timings.get("completion_tokens", 0)}
+    usage = {"prompt_tokens": answer.timings.get("prompt_tokens", 0),
+             "completion_tokens": answer.timings.get("completion_tokens", 0)}
     return {**_envelope("chat.completion", model, call_id),
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.text}, "finish_reason": "stop"}],
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.text},
+                         "finish_reason": "stop"}],
             "usage": {**usage, "total_tokens": sum(usage.values())},
             "citations": paged_citations(answer), "refused": answer.refused,
-            "standalone_question": answer.standalone_question, "warnings": answer.warnings, "retrieval": answer.retrieval}
+            "standalone_question": answer.standalone_question, "warnings": answer.warnings,
+            "retrieval": answer.retrieval}
 
 
 def chunks(events, model: str, call_id: str):
@@ -57,15 +61,18 @@ def chunks(events, model: str, call_id: str):
         return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
 
     head = _envelope("chat.completion.chunk", model, call_id)
-    yield sse({**head, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]})
+    yield sse({**head, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
+                                    "finish_reason": None}]})
     try:
         for event in events:
             if event.kind == "token":
-                yield sse({**head, "choices": [{"index": 0, "delta": {"content": event.data}, "finish_reason": None}]})
+                yield sse({**head, "choices": [{"index": 0, "delta": {"content": event.data},
+                                                "finish_reason": None}]})
             elif event.kind == "answer":
                 a = event.data
-                yield sse({**head, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}], "citations": paged_citations(a),
-                           "refused": a.refused, "text": a.text, "warnings": a.warnings, "retrieval": a.retrieval})
+                yield sse({**head, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                           "citations": paged_citations(a), "refused": a.refused, "text": a.text,
+                           "warnings": a.warnings, "retrieval": a.retrieval})
     except RagError as exc:
         yield sse({"error": {"message": str(exc), "type": type(exc).__name__}})
     yield "data: [DONE]\n\n"
@@ -125,6 +132,7 @@ def serve(settings) -> None:
     import uvicorn
 
     service = ChatService(settings)
-    service.pipeline()  # load the index and models now: a missing index is an error here, not at the first request
+    # load the index and models now: a missing index is an error here, not at the first request
+    service.pipeline()
     print(f"OpenAI-compatible API on http://{settings.host}:{settings.port}/v1 (model 'rag')", flush=True)
     uvicorn.run(build_api(settings, service), host=settings.host, port=settings.port, log_level="warning")

@@ -54,8 +54,10 @@ class PageView:
             return ""
         pdf = FILE_ROUTE + urllib.parse.quote(str(self.source(doc_id))) + f"#page={page}"
         png = FILE_ROUTE + urllib.parse.quote(str(shot))
-        return (f' · <a class="src-page" href="{html.escape(png)}" target="_blank" rel="noopener">查看第{page}页</a>'
-                f' · <a class="src-pdf" href="{html.escape(pdf)}" target="_blank" rel="noopener">打开原文件</a>')
+        return (f' · <a class="src-page" href="{html.escape(png)}" target="_blank" rel="noopener">'
+                f'查看第{page}页</a>'
+                f' · <a class="src-pdf" href="{html.escape(pdf)}" target="_blank" rel="noopener">'
+                f'打开原文件</a>')
 
 
 def quote_pieces(quote: str) -> list[str]:

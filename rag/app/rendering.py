@@ -23,7 +23,8 @@ DETAILS_CLASS = "rag-details"
 def _highlight(text: str, figures: list[str]) -> str:
     out = html.escape(text)
     for fig in sorted(set(figures), key=len, reverse=True):
-        out = re.sub(rf"(?<![\d.]){re.escape(html.escape(fig))}(?!\d|\.\d)", lambda m: f"<mark>{m.group(0)}</mark>", out)
+        out = re.sub(rf"(?<![\d.]){re.escape(html.escape(fig))}(?!\d|\.\d)",
+                     lambda m: f"<mark>{m.group(0)}</mark>", out)
     return out
 
 
@@ -40,7 +41,8 @@ def answer_html(answer, show_timings: bool) -> str:
         meta.append(f"⚠ {html.escape(warning)}")
     t = answer.timings
     if show_timings and t:
-        meta.append(f"检索 {t['retrieve_ms'] / 1000:.2f} s · 首字 {t['first_token_ms'] / 1000:.1f} s · 总计 {t['total_ms'] / 1000:.1f} s")
+        meta.append(f"检索 {t['retrieve_ms'] / 1000:.2f} s · 首字 {t['first_token_ms'] / 1000:.1f} s"
+                    f" · 总计 {t['total_ms'] / 1000:.1f} s")
     if meta:
         lines.append(f'<div class="{META_CLASS}">' + "<br>".join(meta) + "</div>")
     if answer.retrieval:
@@ -79,7 +81,8 @@ def paged_citations(answer) -> list[dict]:
 
 
 def _card(n, title, section, where, text, figures, label="", link="") -> str:
-    return (f'<div class="src-card" id="src-{n}"><div class="src-head">[{n}] {html.escape(title)}{label}</div>'
+    return (f'<div class="src-card" id="src-{n}">'
+            f'<div class="src-head">[{n}] {html.escape(title)}{label}</div>'
             f'<div class="src-where">{html.escape(section or "—")} · {where}{link}</div>'
             f'<div class="src-text">{_highlight(text, figures)}</div></div>')
 
@@ -90,15 +93,20 @@ def sources_html(answer, page_link=None) -> str:
     by_n = {p["n"]: p for p in answer.passages}
     link = page_link or (lambda item, quote: "")
     if answer.refused or not answer.citations:
-        cards = [_card(p["n"], p["title"], p["section"], _where(p), p["full_text"], [], " · 参考", link(p, ""))
+        cards = [_card(p["n"], p["title"], p["section"], _where(p), p["full_text"], [], " · 参考",
+                       link(p, ""))
                  for p in answer.passages]
-        head = "<h4>最接近的段落（未用于回答）</h4>" if cards else "<h4>没有找到相关段落</h4>"
+        head = ("<h4>最接近的段落（未用于回答）</h4>" if cards
+                else "<h4>没有找到相关段落</h4>")
         return head + "".join(cards)
-    cards = [_card(c["n"], c["title"], c["section"], _where(c, by_n[c["n"]]), by_n[c["n"]]["full_text"], figures, "",
-                   link({**by_n[c["n"]], **{k: v for k, v in c.items() if v is not None}}, c.get("quote", "")))
+    cards = [_card(c["n"], c["title"], c["section"], _where(c, by_n[c["n"]]), by_n[c["n"]]["full_text"],
+                   figures, "",
+                   link({**by_n[c["n"]], **{k: v for k, v in c.items() if v is not None}},
+                        c.get("quote", "")))
              for c in answer.citations]
     note = (answer.retrieval or {}).get("note")
-    return "<h4>引用的资料</h4>" + (f'<p class="rd-note">⚠ {html.escape(note)}</p>' if note else "") + "".join(cards)
+    return ("<h4>引用的资料</h4>" + (f'<p class="rd-note">⚠ {html.escape(note)}</p>' if note else "")
+            + "".join(cards))
 
 
 def passages_html(passages) -> str:
@@ -120,33 +128,43 @@ def _hit_row(e: dict) -> str:
     role = "已被引用" if e["cited"] else "模型看到" if e["seen"] else "未提供给模型"
     where = _where(e)
     # A rank is missing when the passage was not among that retriever's candidates (settings.candidates).
-    dense = f"语义相似度 {e['dense_score']:.2f}" + (f"（第 {e['dense_rank']} 名）" if e["dense_rank"] else "（未进候选）")
+    dense = (f"语义相似度 {e['dense_score']:.2f}"
+             + (f"（第 {e['dense_rank']} 名）" if e["dense_rank"] else "（未进候选）"))
     bm25 = f"BM25 第 {e['bm25_rank']} 名" if e["bm25_rank"] else "BM25 未进候选"
     why = _FOUND_BY.get(tuple(sorted(e["found_by"])), "—")
     terms = "、".join(html.escape(t) for t in e["terms"]) or "无"
     kind = "rd-hit" + (" cited" if e["cited"] else "") + ("" if e["seen"] else " unseen")
-    return (f'<div class="{kind}"><div class="rd-head">{label} 《{html.escape(e["title"])}》{html.escape(e["section"] or "—")}'
-            f' · {where} · <b>{role}</b></div><div class="rd-scores">{dense} · {bm25} · 检索依据：{why} · 命中词：{terms}</div>'
+    return (f'<div class="{kind}"><div class="rd-head">{label} 《{html.escape(e["title"])}》'
+            f'{html.escape(e["section"] or "—")}'
+            f' · {where} · <b>{role}</b></div>'
+            f'<div class="rd-scores">{dense} · {bm25} · 检索依据：{why} · 命中词：{terms}</div>'
             f'<div class="rd-text">{_terms_marked(e["text"], e["terms"])}</div></div>')
 
 
 def _citation_line(c: dict, by_n: dict) -> str:
     e = by_n.get(c["n"], {})
-    return f"[{c['n']}] → 《{html.escape(e.get('title', ''))}》{html.escape(e.get('section') or '')} {_where(c, e)}"
+    return (f"[{c['n']}] → 《{html.escape(e.get('title', ''))}》"
+            f"{html.escape(e.get('section') or '')} {_where(c, e)}")
 
 
 def retrieval_html(r: dict) -> str:
     """The collapsed "检索详情" block: reason or caution, question words, citations, then each passage."""
     hits = r.get("passages", [])
     seen = sum(1 for e in hits if e["seen"])
-    flag = " · ⚠ 引用的段落与问题不符" if r.get("note") else " · 未回答的原因见内" if r.get("reason") else ""
-    head = [f'<div class="rd-reason">未回答的原因：{html.escape(r["reason"])}</div>' if r.get("reason") else "",
+    flag = (" · ⚠ 引用的段落与问题不符" if r.get("note")
+            else " · 未回答的原因见内" if r.get("reason") else "")
+    head = [(f'<div class="rd-reason">未回答的原因：{html.escape(r["reason"])}</div>'
+             if r.get("reason") else ""),
             f'<div class="rd-note">⚠ {html.escape(r["note"])}</div>' if r.get("note") else "",
-            f'<div class="rd-line">问题中的词：{"、".join(html.escape(t) for t in r.get("terms", [])) or "—"}</div>']
+            f'<div class="rd-line">问题中的词：'
+            f'{"、".join(html.escape(t) for t in r.get("terms", [])) or "—"}</div>']
     by_n = {e["n"]: e for e in hits if e["seen"]}
     if r.get("citations"):
-        head.append('<div class="rd-line">引用指向：' + "；".join(_citation_line(c, by_n) for c in r["citations"]) + "</div>")
-    return (f'<details class="{DETAILS_CLASS}"><summary>检索详情（模型看到 {seen} 段，另列 {len(hits) - seen} 段未提供）{flag}</summary>'
+        head.append('<div class="rd-line">引用指向：'
+                    + "；".join(_citation_line(c, by_n) for c in r["citations"]) + "</div>")
+    return (f'<details class="{DETAILS_CLASS}">'
+            f'<summary>检索详情（模型看到 {seen} 段，'
+            f'另列 {len(hits) - seen} 段未提供）{flag}</summary>'
             + "".join(head) + "".join(_hit_row(e) for e in hits) + "</details>")
 
 

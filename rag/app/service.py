@@ -32,7 +32,8 @@ def safe_name(name: str) -> str:
     if not base or base.startswith("."):
         raise InputError(f"文件名无效 / invalid file name: {name!r}")
     if Path(base).suffix.lower() not in SUPPORTED:
-        raise InputError(f"不支持的文件类型 / unsupported file type: {base} (supported: {', '.join(sorted(SUPPORTED))})")
+        raise InputError(f"不支持的文件类型 / unsupported file type: {base} "
+                         f"(supported: {', '.join(sorted(SUPPORTED))})")
     return base[:120]
 
 
@@ -86,7 +87,8 @@ class _Stream:
         self._stop = threading.Event()
         self._done = False
         # The worker holds the queue and the event, not this object, so dropping it runs `close`.
-        threading.Thread(target=_work, args=(make, self._items, self._stop), daemon=True, name="answer").start()
+        threading.Thread(target=_work, args=(make, self._items, self._stop), daemon=True,
+                         name="answer").start()
 
     def __iter__(self):
         return self
@@ -148,7 +150,8 @@ class ChatService:
         from rag.answer.generation import load_generator
 
         if role not in self._generators:
-            factory = self._generator_factory or (lambda r: load_generator(self.settings.with_overrides(llm_role=r)))
+            factory = self._generator_factory or (
+                lambda r: load_generator(self.settings.with_overrides(llm_role=r)))
             self._generators[role] = factory(role)
         return self._generators[role]
 
@@ -160,7 +163,8 @@ class ChatService:
         with self.lock:
             if self._pipeline is None:
                 data = store.load(self.settings.index_dir, self.embedder().id)
-                retriever = Retriever(data, self.embedder(), candidates=self.settings.candidates, rrf_k=self.settings.rrf_k)
+                retriever = Retriever(data, self.embedder(), candidates=self.settings.candidates,
+                                      rrf_k=self.settings.rrf_k)
                 self._pipeline = Pipeline(self.settings, retriever, self.generator(role))
             self._pipeline.generator = self.generator(role)
             return self._pipeline
@@ -246,6 +250,7 @@ class ChatService:
         path = Path(self.settings.feedback_path)
         path.parent.mkdir(parents=True, exist_ok=True)
         manifest = store.read_manifest(self.settings.index_dir) or {}
-        record = {**record, "time": time.strftime("%Y-%m-%dT%H:%M:%S"), "index": manifest.get("files", {}).get("vectors.npy", "")}
+        record = {**record, "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                  "index": manifest.get("files", {}).get("vectors.npy", "")}
         with open(path, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -17,7 +17,8 @@ from rag.grounding.passages import pages_label
 def _lines(c: dict) -> str:
     if c.get("page_start"):  # a PDF's extracted lines mean nothing to its reader; its pages do
         return pages_label(c["page_start"], c.get("page_end"))
-    return f"第 {c['start_line']}–{c['end_line']} 行" if c["start_line"] != c["end_line"] else f"第 {c['start_line']} 行"
+    return (f"第 {c['start_line']}–{c['end_line']} 行" if c["start_line"] != c["end_line"]
+            else f"第 {c['start_line']} 行")
 
 
 def _answer(record: dict) -> list[str]:
@@ -30,13 +31,16 @@ def _answer(record: dict) -> list[str]:
     if retrieval.get("note"):
         lines += [f"> ⚠ {retrieval['note']}", ""]
     for c in record.get("citations", []):
-        lines += [f"[{c['n']}] 《{c['title']}》{c.get('section') or ''}，{_lines(c)}（{c['doc_id']}）", f"> {c.get('quote', '')}", ""]
+        lines += [f"[{c['n']}] 《{c['title']}》{c.get('section') or ''}，{_lines(c)}（{c['doc_id']}）",
+                  f"> {c.get('quote', '')}", ""]
     lines += [f"⚠ {w}" for w in record.get("warnings", [])]
     return lines + ([""] if record.get("warnings") else [])
 
 
-def markdown(messages: list[dict], records: dict | None = None, title: str = "本地文档问答 · 对话记录") -> str:
-    """`messages` as the chat holds them (role/content); `records` maps an answer's index to its Answer dict."""
+def markdown(messages: list[dict], records: dict | None = None,
+             title: str = "本地文档问答 · 对话记录") -> str:
+    """`messages` as the chat holds them (role/content); `records` maps an answer's index to its
+    Answer dict."""
     records = records or {}
     lines = [f"# {title}", "", f"导出时间：{time.strftime('%Y-%m-%d %H:%M')}", ""]
     for i, m in enumerate(messages or []):

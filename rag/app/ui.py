@@ -16,7 +16,8 @@ from rag.errors import RagError
 from rag.ingest.loading import SUPPORTED
 from rag.app.pageview import for_folder
 from rag.answer.pipeline import history_pairs, message_text
-from rag.app.rendering import CSS, DETAILS_CLASS, HEAD_JS, answer_html, passages_html, plain_text, sources_html
+from rag.app.rendering import (CSS, DETAILS_CLASS, HEAD_JS, answer_html, passages_html, plain_text,
+                               sources_html)
 from rag.app.service import ChatService
 
 # Dev set: 1.5B accuracy 0.86, first token 4.1 s; 0.5B accuracy 0.38, first token 1.9 s.
@@ -44,7 +45,8 @@ async def respond(service: ChatService, question, chat, k, model, show_timings, 
         yield list(chat or []), gr.update(), "", records
         return
     prior = history_pairs(chat or [], plain_text)
-    chat = list(chat or []) + [{"role": "user", "content": question}, {"role": "assistant", "content": "检索中…"}]
+    chat = list(chat or []) + [{"role": "user", "content": question},
+                               {"role": "assistant", "content": "检索中…"}]
     yield chat, gr.update(), "", records
     events, text = service.stream(question, prior, k=int(k), role=MODELS.get(model, "llm")), ""
     try:
@@ -58,7 +60,8 @@ async def respond(service: ChatService, question, chat, k, model, show_timings, 
                 text += event.data
                 chat[-1]["content"] = text
             elif event.kind == "answer":
-                chat[-1]["content"], sources = answer_html(event.data, show_timings), sources_html(event.data, _page_link(service))
+                chat[-1]["content"], sources = (answer_html(event.data, show_timings),
+                                                sources_html(event.data, _page_link(service)))
                 records[str(len(chat) - 1)] = event.data.to_dict()
             else:
                 continue  # status, standalone: nothing new to show
@@ -122,31 +125,37 @@ def _chat_panel(settings, examples: list[str]) -> SimpleNamespace:
     ui = SimpleNamespace()
     with gr.Row(elem_id="chat-row"):
         with gr.Column(scale=3, min_width=300):
-            ui.chat = gr.Chatbot(label="对话", height=520, buttons=["copy"], feedback_options=("Like", "Dislike"),
+            ui.chat = gr.Chatbot(label="对话", height=520, buttons=["copy"],
+                                 feedback_options=("Like", "Dislike"),
                                  examples=[{"text": q} for q in examples] or None, elem_id="chat",
-                                 placeholder="向文档提问，例如：" + ("；".join(examples[:2]) if examples else "某项目标是多少？"))
-            ui.box = gr.Textbox(placeholder="输入问题，回车发送", show_label=False, elem_id="question")
+                                 placeholder="向文档提问，例如："
+                                 + ("；".join(examples[:2]) if examples else "某项目标是多少？"))
+            ui.box = gr.Textbox(placeholder="输入问题，回车发送", show_label=False,
+                                elem_id="question")
             with gr.Row(elem_id="actions"):
                 ui.send = gr.Button("发送", variant="primary", elem_id="send")
                 ui.stop = gr.Button("停止", elem_id="stop")
                 ui.retry = gr.Button("重试", elem_id="retry")
                 ui.clear = gr.Button("清空", elem_id="clear")
                 ui.export = gr.Button("导出对话", elem_id="export")
-            ui.export_file = gr.File(label="导出的对话（Markdown）", visible=False, elem_id="export-file")
+            ui.export_file = gr.File(label="导出的对话（Markdown）", visible=False,
+                                     elem_id="export-file")
         with gr.Column(scale=2, min_width=300):
             ui.sources = gr.HTML(SOURCES_EMPTY, elem_id="sources")
     with gr.Accordion("设置", open=False, elem_id="settings"):
         ui.model = gr.Radio(list(MODELS), value=next(iter(MODELS)), label="回答模型", elem_id="model")
-        ui.k = gr.Slider(2, 6, value=settings.top_k, step=1, label="提供给模型的段落数", elem_id="top-k")
+        ui.k = gr.Slider(2, 6, value=settings.top_k, step=1, label="提供给模型的段落数",
+                         elem_id="top-k")
         ui.timings = gr.Checkbox(value=True, label="显示耗时", elem_id="timings")
     return ui
 
 
 def _documents_panel(ui: SimpleNamespace) -> None:
-    ui.table = gr.Dataframe(headers=["文件", "标题", "段落数", "SHA-256"], interactive=False, elem_id="doc-table")
+    ui.table = gr.Dataframe(headers=["文件", "标题", "段落数", "SHA-256"], interactive=False,
+                            elem_id="doc-table")
     ui.built = gr.Markdown(elem_id="built-at")
-    ui.upload = gr.File(label="上传文档（.txt .md .html .docx .pdf，扫描件 .png .jpg）", file_count="multiple",
-                        file_types=sorted(SUPPORTED), elem_id="upload")
+    ui.upload = gr.File(label="上传文档（.txt .md .html .docx .pdf，扫描件 .png .jpg）",
+                        file_count="multiple", file_types=sorted(SUPPORTED), elem_id="upload")
     with gr.Row():
         ui.add = gr.Button("添加并更新索引", variant="primary", elem_id="add-docs")
         ui.reindex = gr.Button("重新扫描文档文件夹并更新索引", elem_id="reindex")
@@ -178,7 +187,8 @@ def _wire_chat(ui: SimpleNamespace, service: ChatService, lanes: int, exports: P
         async for update in respond(service, message_text(data.value), chat, k, model, timings, records):
             yield update
 
-    running = [ui.box.submit(ask, inputs, outputs, **answer), ui.send.click(ask, inputs, outputs, api_name="ask", **answer),
+    running = [ui.box.submit(ask, inputs, outputs, **answer),
+               ui.send.click(ask, inputs, outputs, api_name="ask", **answer),
                ui.retry.click(redo, turn, outputs, **answer), ui.chat.retry(redo, turn, outputs, **answer),
                ui.chat.example_select(pick_example, turn, outputs, **answer)]
     # The label goes on after the cancel has gone through: marked at the same time, a token already
@@ -195,8 +205,9 @@ def _wire_chat(ui: SimpleNamespace, service: ChatService, lanes: int, exports: P
     def on_like(records, data: gr.LikeData):
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
         answer = (records or {}).get(str(index), {})
-        service.feedback({"liked": data.liked, "question": answer.get("question", ""), "answer": answer.get("text", ""),
-                          "citations": answer.get("citations", []), "refused": answer.get("refused")})
+        service.feedback({"liked": data.liked, "question": answer.get("question", ""),
+                          "answer": answer.get("text", ""), "citations": answer.get("citations", []),
+                          "refused": answer.get("refused")})
 
     ui.chat.like(on_like, [ui.records], None)
 
@@ -208,7 +219,8 @@ def _wire_documents(ui: SimpleNamespace, service: ChatService, lanes: int, demo:
 
     def add_docs(files, progress=gr.Progress(track_tqdm=True)):
         added, problems = service.add_files([f if isinstance(f, str) else f.name for f in (files or [])])
-        message = _rebuild_message(service, added, problems) if added else "；".join(problems) or "请先选择文件。"
+        message = (_rebuild_message(service, added, problems) if added
+                   else "；".join(problems) or "请先选择文件。")
         return (*refresh(), message)
 
     def reindex(progress=gr.Progress(track_tqdm=True)):
@@ -223,7 +235,8 @@ def _wire_documents(ui: SimpleNamespace, service: ChatService, lanes: int, demo:
             service.remove(doc_id)
         except RagError as exc:
             raise gr.Error(str(exc)) from exc
-        message = _rebuild_message(service, [], [], removed=doc_id)  # before the listing, which must show the new build
+        # before the listing, which must show the new build
+        message = _rebuild_message(service, [], [], removed=doc_id)
         return (*refresh(), message)
 
     shown = [ui.table, ui.built, ui.victim, ui.doc_status]
@@ -257,7 +270,8 @@ def _rebuild_message(service, added, problems, removed=None) -> str:
     except RagError as exc:
         raise gr.Error(f"索引更新失败，原索引保持不变：{exc}") from exc
     parts = [f"已添加：{'、'.join(added)}" if added else "", f"已删除：{removed}" if removed else "",
-             f"索引已更新：{report.files} 个文件，{report.chunks} 个段落，新嵌入 {report.embedded} 个，用时 {report.seconds:.1f} 秒"]
+             f"索引已更新：{report.files} 个文件，{report.chunks} 个段落，"
+             f"新嵌入 {report.embedded} 个，用时 {report.seconds:.1f} 秒"]
     parts += [f"跳过 {Path(p).name}：{r}" for p, r in report.skipped] + problems
     return "  \n".join(p for p in parts if p)
 
@@ -267,13 +281,15 @@ def launch(settings, service: ChatService | None = None, **kwargs):
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     service = service or ChatService(settings)
     if not service.index_ready():
-        print(f"索引不存在或与当前设置不符，正在建立 / building the index in {settings.index_dir} …", flush=True)
+        print(f"索引不存在或与当前设置不符，正在建立 / "
+              f"building the index in {settings.index_dir} …", flush=True)
         print(service.rebuild().summary(), flush=True)
     service.pipeline()  # load the models before the first user waits on them
     demo = build_app(settings, service)
     demo.queue(default_concurrency_limit=1)
     auth = os.environ.get("RAG_AUTH")  # "user:password" for anyone who exposes the app beyond loopback
-    kwargs.setdefault("allowed_paths", for_folder(settings.docs_dir).allowed_paths())  # cited PDF pages, read-only
+    # cited PDF pages, read-only
+    kwargs.setdefault("allowed_paths", for_folder(settings.docs_dir).allowed_paths())
     demo.launch(server_name=settings.host, server_port=settings.port, css=CSS, head=HEAD_JS,
                 auth=tuple(auth.split(":", 1)) if auth and ":" in auth else None, footer_links=[], **kwargs)
     return demo

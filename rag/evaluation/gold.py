@@ -27,7 +27,8 @@ def run_items(pipeline, items: list[dict], progress: bool = True) -> tuple[list[
         retrieved.append([h.to_dict() for h in pipeline.retriever.search(answer.standalone_question, 10)])
         if progress:
             ok = "ok " if metrics.item_ok(item, answers[-1]) else "MISS"
-            print(f"[{n}/{len(items)}] {ok} {item['id']} {answer.timings.get('total_ms', 0) / 1000:.1f}s {answer.text[:60]!r}",
+            print(f"[{n}/{len(items)}] {ok} {item['id']} {answer.timings.get('total_ms', 0) / 1000:.1f}s "
+                  f"{answer.text[:60]!r}",
                   file=sys.stderr, flush=True)
     return answers, retrieved
 
@@ -47,8 +48,8 @@ def write_outputs(out_dir: Path, items, answers, retrieved, result: dict) -> Non
     out_dir.mkdir(parents=True, exist_ok=True)
     with open(out_dir / "results.jsonl", "w", encoding="utf-8") as fh:
         for item, answer, hits in zip(items, answers, retrieved):
-            row = {"id": item["id"], "type": item["type"], **answer, "retrieved": [h["chunk_id"] for h in hits],
-                   "ok": metrics.item_ok(item, answer)}
+            row = {"id": item["id"], "type": item["type"], **answer,
+                   "retrieved": [h["chunk_id"] for h in hits], "ok": metrics.item_ok(item, answer)}
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     (out_dir / "metrics.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     chart = _bar_chart(out_dir, result)
@@ -75,8 +76,9 @@ def _bar_chart(out_dir: Path, result: dict) -> str:
     return "per_type.png"
 
 
-_HEADLINE = ("accuracy", "recall@5", "recall@10", "citation_precision", "grounding", "refusal", "false_refusal", "robustness",
-             "median_first_token_ms", "median_total_ms", "median_prompt_tokens")
+_HEADLINE = ("accuracy", "recall@5", "recall@10", "citation_precision", "grounding", "refusal",
+             "false_refusal", "robustness", "median_first_token_ms", "median_total_ms",
+             "median_prompt_tokens")
 
 
 def render_report(items, answers, result: dict, chart: str) -> str:
@@ -91,7 +93,8 @@ def render_report(items, answers, result: dict, chart: str) -> str:
     lines += ["## Failed items", ""]
     for item, answer in zip(items, answers):
         if not metrics.item_ok(item, answer):
-            lines += [f"- **{item['id']}** ({item['type']}) {item['question']}", f"  - expected: {item['answer']}",
+            lines += [f"- **{item['id']}** ({item['type']}) {item['question']}",
+                      f"  - expected: {item['answer']}",
                       f"  - answered: {answer['text']!s}".replace("\n", " "),
                       f"  - standalone: {answer['standalone_question']}; refused={answer['refused']}"]
     return "\n".join(lines) + "\n"
@@ -104,29 +107,34 @@ def run_eval(settings, qa_path=None, out_dir="runs/eval", pipeline=None, extra: 
     pipeline = pipeline or Pipeline.from_settings(settings)
     started = time.perf_counter()
     answers, retrieved = run_items(pipeline, items)
-    info = {"model": getattr(pipeline.generator, "id", "?"), "seconds": round(time.perf_counter() - started, 1),
-            "settings": {k: v for k, v in settings.to_dict().items() if not k.endswith("_dir")}, **(extra or {})}
+    info = {"model": getattr(pipeline.generator, "id", "?"),
+            "seconds": round(time.perf_counter() - started, 1),
+            "settings": {k: v for k, v in settings.to_dict().items() if not k.endswith("_dir")},
+            **(extra or {})}
     result = summarize(items, answers, retrieved, info)
     write_outputs(Path(out_dir), items, answers, retrieved, result)
     return result
 
 
 def retrieval_table(retriever, items: list[dict]) -> dict:
-    """recall@5 / recall@10 of dense alone, BM25 alone and fused, for questions as written and in traditional script."""
+    """recall@5 / recall@10 of dense alone, BM25 alone and fused, for questions as written and in
+    traditional script."""
     from rag.zh.script import to_traditional
 
     chunks = retriever.data.chunks
-    as_hits = lambda ids: [{"doc_id": chunks[i].doc_id, "title": chunks[i].title, "section": chunks[i].section,
-                            "text": chunks[i].text} for i in ids]
-    runs = {"dense": lambda q: [i for i, _ in retriever.dense(retriever.embedder.embed([q], kind="query")[0])],
+    as_hits = lambda ids: [{"doc_id": chunks[i].doc_id, "title": chunks[i].title,
+                            "section": chunks[i].section, "text": chunks[i].text} for i in ids]
+    runs = {"dense": lambda q: [i for i, _ in
+                                retriever.dense(retriever.embedder.embed([q], kind="query")[0])],
             "bm25": lambda q: [i for i, _ in retriever.lexical(q)],
             "fused": lambda q: [chunks.index(h.chunk) for h in retriever.search(q, 10)]}
     table = {}
     for script, convert in (("simplified", lambda q: q), ("traditional", to_traditional)):
         for name, run in runs.items():
             ranked = [as_hits(run(convert(_retrieval_question(it)))) for it in items]
-            table[f"{name}/{script}"] = {f"recall@{k}": round(sum(metrics.recall_at(it, r, k) for it, r in zip(items, ranked))
-                                                             / len(items), 4) for k in (5, 10)}
+            table[f"{name}/{script}"] = {
+                f"recall@{k}": round(sum(metrics.recall_at(it, r, k) for it, r in zip(items, ranked))
+                                     / len(items), 4) for k in (5, 10)}
     return table
 
 

@@ -35,11 +35,13 @@ def _strip_marks(text: str) -> str:
 
 
 def is_correct(item: dict, answer: dict) -> bool:
-    return not answer["refused"] and all(contains_fact(_strip_marks(answer["text"]), f) for f in item["must_include"])
+    return not answer["refused"] and all(contains_fact(_strip_marks(answer["text"]), f)
+                                         for f in item["must_include"])
 
 
 def _source_support(item: dict, p: dict) -> bool:
-    return p["doc_id"] in item["sources"] and any(contains_fact(passage_text(p), f) for f in item["must_include"])
+    return p["doc_id"] in item["sources"] and any(contains_fact(passage_text(p), f)
+                                                  for f in item["must_include"])
 
 
 def recall_at(item: dict, retrieved: list[dict], k: int) -> bool:
@@ -88,7 +90,8 @@ def compute(items: list[dict], answers: list[dict], retrieved: list[list[dict]])
         "recall@10": _ratio(sum(recall_at(items[i], retrieved[i], 10) for i in ans_idx), len(ans_idx)),
         "citation_precision": _ratio(sum(_source_support(it, p) for it, p in cites), len(cites)),
         "grounding": _ratio(sum(g for g, _ in grounded), sum(n for _, n in grounded)),
-        "refusal": _ratio(sum(answers[i]["refused"] and not invented_figure(answers[i]) for i in una_idx), len(una_idx)),
+        "refusal": _ratio(sum(answers[i]["refused"] and not invented_figure(answers[i]) for i in una_idx),
+                          len(una_idx)),
         "false_refusal": _ratio(sum(answers[i]["refused"] for i in ans_idx), len(ans_idx)),
         "robustness": _ratio(sum(robust(items[i], answers[i]) for i in rob_idx), len(rob_idx)),
     }
@@ -96,7 +99,8 @@ def compute(items: list[dict], answers: list[dict], retrieved: list[list[dict]])
 
 def item_ok(item: dict, answer: dict) -> bool:
     """One pass/fail per item for the report: correct if answerable, honest refusal if not."""
-    return robust(item, answer) if (item["type"] in ROBUSTNESS_TYPES or not answerable(item)) else is_correct(item, answer)
+    return (robust(item, answer) if (item["type"] in ROBUSTNESS_TYPES or not answerable(item))
+            else is_correct(item, answer))
 
 
 def per_type(items: list[dict], answers: list[dict]) -> dict[str, dict]:

@@ -6,7 +6,8 @@ is read straight from the PDF with PyMuPDF's plain extraction, not through rag.i
 check does not share the loader's mistakes. For scans, pass the folder of the text-layer
 twins (same names, same pages).
 
-    python -m rag.evaluation.pagecheck runs/eval-pdf [--pdfs DIR]   → adds "citation_page_accuracy" to metrics.json
+    python -m rag.evaluation.pagecheck runs/eval-pdf [--pdfs DIR]
+        → adds "citation_page_accuracy" to metrics.json
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ def page_texts(pdf: Path) -> tuple[str, ...]:
     with pymupdf.open(str(pdf)) as doc:
         # clean_inline drops what the chunks lost too (pinyin glosses such as 区(qū), which a line
         # break may separate from their character, so lines are joined first).
-        return tuple(normalize(clean_inline(re.sub(r"\s*\n\s*", "", fold_compat(page.get_text())))) for page in doc)
+        return tuple(normalize(clean_inline(re.sub(r"\s*\n\s*", "", fold_compat(page.get_text()))))
+                     for page in doc)
 
 
 def evidence(quote: str) -> str:
@@ -49,7 +51,8 @@ def on_page(pdf: Path, start: int, end: int, quote: str) -> bool:
         return False
     if any(needle in t for t in cited):
         return True
-    return any(needle[:k] in a and needle[k:] in b for a, b in zip(cited, cited[1:]) for k in range(1, len(needle)))
+    return any(needle[:k] in a and needle[k:] in b for a, b in zip(cited, cited[1:])
+               for k in range(1, len(needle)))
 
 
 def _pages(citation: dict, by_n: dict) -> tuple[int | None, int | None]:
@@ -71,17 +74,21 @@ def check_rows(rows: list[dict], pdfs: Path) -> dict:
             ok = on_page(pdf, start, end or start, c.get("quote", ""))
             right += ok
             if not ok:
-                misses.append({"id": row.get("id"), "doc_id": c["doc_id"], "pages": [start, end], "quote": c.get("quote", "")[:60]})
+                misses.append({"id": row.get("id"), "doc_id": c["doc_id"], "pages": [start, end],
+                               "quote": c.get("quote", "")[:60]})
     return {"citations_checked": checked, "page_right": right,
             "citation_page_accuracy": round(right / checked, 4) if checked else None, "page_misses": misses}
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m rag.evaluation.pagecheck", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m rag.evaluation.pagecheck",
+                                     description=__doc__.split("\n\n")[0])
     parser.add_argument("run", type=Path, help="an eval output folder (results.jsonl, metrics.json)")
-    parser.add_argument("--pdfs", type=Path, help="the PDFs (default: the docs_dir the run's index was built from)")
+    parser.add_argument("--pdfs", type=Path,
+                        help="the PDFs (default: the docs_dir the run's index was built from)")
     args = parser.parse_args(argv)
-    rows = [json.loads(line) for line in (args.run / "results.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [json.loads(line) for line in (args.run / "results.jsonl").read_text(encoding="utf-8").splitlines()
+            if line.strip()]
     metrics_path = args.run / "metrics.json"
     metrics = json.loads(metrics_path.read_text(encoding="utf-8")) if metrics_path.exists() else {}
     pdfs = args.pdfs or Path(metrics.get("settings", {}).get("docs_dir", "."))

@@ -51,7 +51,8 @@ def _time_retrieval(data, embedder, queries: list[str], settings, runs: int) -> 
             started = time.perf_counter()
             retriever.search(q, settings.top_k)
             times.append((time.perf_counter() - started) * 1000)
-    return {"chunks": len(data.chunks), "retrieval_ms_p50": _pct(times, 0.5), "retrieval_ms_p95": _pct(times, 0.95),
+    return {"chunks": len(data.chunks), "retrieval_ms_p50": _pct(times, 0.5),
+            "retrieval_ms_p95": _pct(times, 0.95),
             "retrieval_ms_mean": round(statistics.fmean(times), 1), "searches": len(times),
             "rss_mb": round(psutil.Process().memory_info().rss / 2**20)}
 
@@ -70,7 +71,8 @@ def run_corpus_bench(settings, corpus: Path, out_dir="runs/bench", scales=(1, 10
         build["chunks"] = len(data.chunks)
         build["chunks_per_s"] = round(len(data.chunks) / max(build["seconds"], 1e-6), 2)
         asked = _queries(data.chunks, queries)
-        rows = [{"scale": f"{n}×", **_time_retrieval(_scaled(data, n), embedder, asked, settings, runs)} for n in scales]
+        rows = [{"scale": f"{n}×", **_time_retrieval(_scaled(data, n), embedder, asked, settings, runs)}
+                for n in scales]
     result = {"machine": machine(), "corpus": str(corpus), "index_build": build, "retrieval": rows}
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -88,6 +90,7 @@ def render(result: dict) -> str:
              f"Cold index build: {b['chunks']} chunks in {b['seconds']} s ({b['chunks_per_s']} chunks/s), "
              f"peak RSS {b['peak_rss_mb']} MB", "",
              "| scale | chunks | retrieval p50 ms | p95 ms | process RSS MB |", "|---|---|---|---|---|"]
-    lines += [f"| {r['scale']} | {r['chunks']} | {r['retrieval_ms_p50']} | {r['retrieval_ms_p95']} | {r['rss_mb']} |"
+    lines += [f"| {r['scale']} | {r['chunks']} | {r['retrieval_ms_p50']} | {r['retrieval_ms_p95']} "
+              f"| {r['rss_mb']} |"
               for r in result["retrieval"]]
     return "\n".join(lines)

@@ -42,19 +42,21 @@ def machine() -> dict:
     import importlib.metadata as md
 
     cpu = cpu_model()
-    libs = {p: md.version(p) for p in ("llama-cpp-python", "sentence-transformers", "torch", "faiss-cpu", "bm25s")}
+    libs = {p: md.version(p)
+            for p in ("llama-cpp-python", "sentence-transformers", "torch", "faiss-cpu", "bm25s")}
     import llama_cpp
 
     info = llama_cpp.llama_print_system_info().decode(errors="replace")
-    return {"cpu": cpu, "cores": __import__("os").cpu_count(), "python": platform.python_version(), "libs": libs,
-            "llama_system_info": info.strip()}
+    return {"cpu": cpu, "cores": __import__("os").cpu_count(), "python": platform.python_version(),
+            "libs": libs, "llama_system_info": info.strip()}
 
 
 def time_index_build(settings, docs: Path, extra_env: dict | None = None, keep: Path | None = None) -> dict:
     """A cold `rag index --rebuild` in a child process: wall seconds and peak RSS (index kept in `keep`)."""
     with tempfile.TemporaryDirectory() as tmp:
         env = {**__import__("os").environ, **(extra_env or {})}
-        cmd = [sys.executable, "-m", "rag.cli", "index", "--rebuild", "--docs", str(docs), "--index", str(keep or tmp)]
+        cmd = [sys.executable, "-m", "rag.cli", "index", "--rebuild", "--docs", str(docs),
+               "--index", str(keep or tmp)]
         started = time.perf_counter()
         subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         seconds = time.perf_counter() - started
@@ -92,7 +94,8 @@ def measure(pipeline, items: list[dict], runs: int, reset_cache: bool) -> dict:
     return {"retrieval_ms_p50": _pct(retrieve, 0.5), "retrieval_ms_p95": _pct(retrieve, 0.95),
             "first_token_ms_p50": _pct(first, 0.5), "first_token_ms_p95": _pct(first, 0.95),
             "total_ms_p50": _pct(total, 0.5), "total_ms_p95": _pct(total, 0.95),
-            "prompt_tokens_p50": statistics.median(prompt), "prompt_tok_per_s": round(statistics.median(prompt_rate), 1),
+            "prompt_tokens_p50": statistics.median(prompt),
+            "prompt_tok_per_s": round(statistics.median(prompt_rate), 1),
             "gen_tok_per_s": round(statistics.median(gen_rate), 1),
             "rss_mb": round(psutil.Process().memory_info().rss / 2**20), "answers": len(first),
             "passed": f"{sum(passed.values())}/{len(passed)}"}
@@ -113,8 +116,8 @@ def naive_pipeline(settings, embedder, generator, docs: Path, index_dir: Path):
     retriever.lexical = lambda question: []  # dense only
     retriever.place_preference = lambda question: {}
     pipeline = Pipeline(naive, retriever, generator)
-    pipeline.retrieve = lambda question, k, traditional: [
-        (question, make_passages(retriever.search(question, k), question, 0, traditional))]  # one prompt, whole chunks
+    pipeline.retrieve = lambda question, k, traditional: [  # one prompt, whole chunks
+        (question, make_passages(retriever.search(question, k), question, 0, traditional))]
     return pipeline
 
 
@@ -125,7 +128,8 @@ def render_table(result: dict) -> str:
         d, b = result["default"][k], result["baseline"].get(k)
         ratio = f"{b / d:.1f}×" if isinstance(d, (int, float)) and d and isinstance(b, (int, float)) else ""
         lines.append(f"| {k} | {d} | {b} | {ratio} |")
-    lines.append(f"| questions answered correctly | {result['default']['passed']} | {result['baseline'].get('passed')} | |")
+    lines.append(f"| questions answered correctly | {result['default']['passed']} "
+                 f"| {result['baseline'].get('passed')} | |")
     idx = result.get("index_build", {})
     lines.append(f"| index build (seeds), s | {idx.get('seconds')} | | |")
     lines.append(f"| index build peak RSS, MB | {idx.get('peak_rss_mb')} | | |")
@@ -146,7 +150,8 @@ def run_bench(settings, out_dir="runs/bench", runs: int = 3, questions: list[str
     default = Pipeline.from_settings(settings)
     result["default"] = measure(default, qs, runs, reset_cache=False)
     result["baseline"] = {}
-    if baseline_runs:  # the naive baseline needs ≈ 1 min per question: skippable when only the default matters
+    # the naive baseline needs ≈ 1 min per question: skippable when only the default matters
+    if baseline_runs:
         with tempfile.TemporaryDirectory() as tmp:
             baseline = baseline_for(settings, Path(tmp), embedder=default.retriever.embedder)
             result["baseline"] = measure(baseline, qs, baseline_runs, reset_cache=True)
@@ -154,7 +159,8 @@ def run_bench(settings, out_dir="runs/bench", runs: int = 3, questions: list[str
     out.mkdir(parents=True, exist_ok=True)
     (out / "bench.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     table = render_table(result)
-    (out / "bench.md").write_text(f"# Benchmark\n\n{result['machine']['cpu']}, {result['machine']['cores']} cores\n\n{table}\n",
+    (out / "bench.md").write_text(f"# Benchmark\n\n{result['machine']['cpu']}, "
+                                  f"{result['machine']['cores']} cores\n\n{table}\n",
                                   encoding="utf-8")
     print(table)
     return result
@@ -195,7 +201,8 @@ def run_throughput(settings, out_dir="runs/bench", workers: int = 2, count: int 
     from rag.answer.pipeline import Pipeline
 
     offline_environment()
-    questions = [i["question"] for i in load_qa(DEFAULT_QA) if i.get("sources") and not i.get("history")][:count]
+    questions = [i["question"] for i in load_qa(DEFAULT_QA)
+                 if i.get("sources") and not i.get("history")][:count]
     pipeline = Pipeline.from_settings(settings)
     servers = len(settings.llm_url_list) if settings.llm_backend == "openai" else 1
     for question in questions[:servers]:  # warm every server's system-prompt cache
@@ -204,8 +211,9 @@ def run_throughput(settings, out_dir="runs/bench", workers: int = 2, count: int 
     with ThreadPoolExecutor(workers) as pool:
         answers = list(pool.map(pipeline.answer, questions))
     seconds = time.perf_counter() - started
-    result = {"machine": machine()["cpu"], "backend": settings.llm_backend, "servers": servers, "workers": workers,
-              "answers": len(answers), "seconds": round(seconds, 1), "answers_per_minute": round(60 * len(answers) / seconds, 2),
+    result = {"machine": machine()["cpu"], "backend": settings.llm_backend, "servers": servers,
+              "workers": workers, "answers": len(answers), "seconds": round(seconds, 1),
+              "answers_per_minute": round(60 * len(answers) / seconds, 2),
               "refused": sum(a.refused for a in answers)}
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

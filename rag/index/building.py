@@ -38,10 +38,13 @@ class BuildReport:
     ocr_seconds: float = 0.0
 
     def summary(self) -> str:
-        state = "up to date, nothing rebuilt" if self.up_to_date else f"{self.embedded} chunks embedded, {self.reused} reused"
-        lines = [f"index {self.index_dir}: {self.files} files, {self.chunks} chunks ({state}), {self.seconds:.1f} s"]
+        state = ("up to date, nothing rebuilt" if self.up_to_date
+                 else f"{self.embedded} chunks embedded, {self.reused} reused")
+        lines = [f"index {self.index_dir}: {self.files} files, {self.chunks} chunks ({state}), "
+                 f"{self.seconds:.1f} s"]
         if self.ocr_pages:
-            lines.append(f"  OCR: {self.ocr_pages} pages in {self.ocr_seconds:.1f} s ({self.ocr_pages / max(self.ocr_seconds, 1e-9):.2f} pages/s)")
+            lines.append(f"  OCR: {self.ocr_pages} pages in {self.ocr_seconds:.1f} s "
+                         f"({self.ocr_pages / max(self.ocr_seconds, 1e-9):.2f} pages/s)")
         lines += [f"  skipped {path}: {reason}" for path, reason in self.skipped]
         return "\n".join(lines)
 
@@ -57,7 +60,8 @@ def nothing_indexable(folder, skipped) -> str:
 
 
 def chunker_settings(settings) -> dict:
-    return {"size": settings.chunk_size, "overlap": settings.chunk_overlap, "clean": settings.clean_text, "splitter": "RecursiveCharacterTextSplitter",
+    return {"size": settings.chunk_size, "overlap": settings.chunk_overlap, "clean": settings.clean_text,
+            "splitter": "RecursiveCharacterTextSplitter",
             "separators": SEPARATORS, "embed_text": "place+title / section / search_text",
             "reader": "pymupdf paragraphs+pages, tables by rows",
             "table_chunk_chars": TABLE_CHUNK_CHARS, "ocr": settings.ocr}
@@ -91,11 +95,13 @@ def _save_cache(path: Path, known: dict[str, np.ndarray]) -> None:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
-    np.savez(tmp, keys=np.array(list(known), dtype="U40"), vectors=np.stack(list(known.values())).astype(np.float32))
+    np.savez(tmp, keys=np.array(list(known), dtype="U40"),
+             vectors=np.stack(list(known.values())).astype(np.float32))
     os.replace(tmp, path)
 
 
-def _embed_missing(chunks: list[Chunk], known: dict[str, np.ndarray], embedder, batch: int) -> tuple[np.ndarray, int]:
+def _embed_missing(chunks: list[Chunk], known: dict[str, np.ndarray], embedder,
+                   batch: int) -> tuple[np.ndarray, int]:
     from tqdm import tqdm
 
     texts = {(_key(c.embed_text())): c.embed_text() for c in chunks}
@@ -107,16 +113,19 @@ def _embed_missing(chunks: list[Chunk], known: dict[str, np.ndarray], embedder, 
                 known[k] = vec
             bar.update(len(keys))
     dim = len(next(iter(known.values()))) if known else 0
-    vectors = np.stack([known[_key(c.embed_text())] for c in chunks]) if chunks else np.zeros((0, dim), np.float32)
+    vectors = (np.stack([known[_key(c.embed_text())] for c in chunks]) if chunks
+               else np.zeros((0, dim), np.float32))
     return vectors.astype(np.float32), len(todo)
 
 
 def _manifest(settings, embedder_id: str, docs, counts: dict, skipped) -> dict:
     return {"embedder": {"id": embedder_id, "dim": settings.embed_dim, "role": settings.embedder_role},
-            "chunker": chunker_settings(settings), "index_kind": settings.index_kind, "settings": settings.to_dict(),
+            "chunker": chunker_settings(settings), "index_kind": settings.index_kind,
+            "settings": settings.to_dict(),
             "documents": {d.id: {"sha256": d.sha256, "title": d.title, "place": d.place, "date": d.date,
                                  "chunks": counts.get(d.id, 0)} for d in docs},
-            "skipped": [{"path": p, "reason": r} for p, r in skipped], "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+            "skipped": [{"path": p, "reason": r} for p, r in skipped],
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
 
 
 def _unchanged(old: dict | None, settings, embedder_id: str, docs) -> bool:
@@ -127,7 +136,8 @@ def _unchanged(old: dict | None, settings, embedder_id: str, docs) -> bool:
     same_docs = ({k: tuple(v.get(f) for f in fields) for k, v in old.get("documents", {}).items()}
                  == {d.id: tuple(getattr(d, f) for f in fields) for d in docs})
     return (same_docs and old.get("embedder", {}).get("id") == embedder_id
-            and old.get("chunker") == chunker_settings(settings) and old.get("index_kind") == settings.index_kind
+            and old.get("chunker") == chunker_settings(settings)
+            and old.get("index_kind") == settings.index_kind
             and _where(old.get("vector_store") or {"kind": "faiss"}) == _where(_vector_store(settings)))
 
 
@@ -164,13 +174,14 @@ def build_index(settings, *, rebuild: bool = False, embedder=None) -> BuildRepor
     for d in docs:
         d.date = d.date or find_date(d.text)
     embedder_id = embedder.id if embedder is not None else configured_id(settings)
-    report = BuildReport(files=len(docs), skipped=loaded.skipped, index_dir=str(index_dir), ocr_pages=loaded.ocr_pages,
-                         ocr_seconds=loaded.ocr_seconds)
+    report = BuildReport(files=len(docs), skipped=loaded.skipped, index_dir=str(index_dir),
+                         ocr_pages=loaded.ocr_pages, ocr_seconds=loaded.ocr_seconds)
     if not rebuild and _unchanged(store.read_manifest(index_dir), settings, embedder_id, docs):
         report.chunks, report.up_to_date = store.read_manifest(index_dir)["chunk_count"], True
         report.seconds = time.perf_counter() - started
         return report
-    chunks = [c for d in docs for c in chunk_document(d, settings.chunk_size, settings.chunk_overlap, settings.clean_text)]
+    chunks = [c for d in docs
+              for c in chunk_document(d, settings.chunk_size, settings.chunk_overlap, settings.clean_text)]
     # Only a real embedder is worth caching (loaded here or shared by the caller); the hash one is instant.
     cache = _cache_file(settings, embedder_id) if not embedder_id.startswith("hash-") else None
     cached = _load_cache(cache) if cache else {}
@@ -185,11 +196,12 @@ def build_index(settings, *, rebuild: bool = False, embedder=None) -> BuildRepor
         counts[c.doc_id] = counts.get(c.doc_id, 0) + 1
     build = store.new_build_dir(index_dir)
     try:
-        store.write_build(build, _manifest(settings, embedder_id, docs, counts, loaded.skipped), chunks, vectors, settings.index_kind,
-                          vector_store=_vector_store(settings))
+        store.write_build(build, _manifest(settings, embedder_id, docs, counts, loaded.skipped), chunks,
+                          vectors, settings.index_kind, vector_store=_vector_store(settings))
     except OSError as exc:
         shutil.rmtree(build, ignore_errors=True)
-        raise IndexError_(f"could not write the new index ({exc.strerror or exc}); the previous index is untouched. "
+        raise IndexError_(f"could not write the new index ({exc.strerror or exc}); "
+                          f"the previous index is untouched. "
                           f"Free some disk space, then run: rag index") from exc
     store.publish(index_dir, build)
     report.seconds = time.perf_counter() - started

@@ -32,7 +32,8 @@ class SentenceTransformerEmbedder:
     on OpenVINO (`rag.index.runtime`), ≈ 3× faster on CPU.
     """
 
-    def __init__(self, path: Path, *, dim: int = 768, max_tokens: int = 512, threads: int = 2, sha256: str = ""):
+    def __init__(self, path: Path, *, dim: int = 768, max_tokens: int = 512, threads: int = 2,
+                 sha256: str = ""):
         import torch
         from sentence_transformers import SentenceTransformer
 
@@ -54,7 +55,8 @@ class SentenceTransformerEmbedder:
 
 
 def make_id(name: str, dim: int, sha256: str, precision: str = "fp32") -> str:
-    # The suffix names the runtime recipe (rag.index.runtime): vectors from another recipe must not be mixed in.
+    # The suffix names the runtime recipe (rag.index.runtime): vectors from another recipe must not
+    # be mixed in.
     from rag.index.runtime import FORMAT, RECIPE
 
     return f"{name}@{dim}:{sha256[:12]}" + ("" if precision == "fp32" else f"+{RECIPE}.{FORMAT}")
@@ -113,4 +115,5 @@ def load_embedder(settings) -> Embedder:
 
     graph = runtime.ensure(path, sha)
     return runtime.CompiledEmbedder(path, graph, dim=settings.embed_dim, max_tokens=settings.embed_max_tokens,
-                                    threads=settings.n_threads, id=make_id(Path(path).name, settings.embed_dim, sha, "int8"))
+                                    threads=settings.n_threads,
+                                    id=make_id(Path(path).name, settings.embed_dim, sha, "int8"))

@@ -24,9 +24,11 @@ _lock = threading.Lock()
 def client(uri: str):
     """One client per URI and process: Milvus Lite allows one opener per database file."""
     if not uri:
-        raise IndexError_("the milvus store needs a URI: pass --milvus-uri (a file path for Milvus Lite, or http://host:19530)")
+        raise IndexError_("the milvus store needs a URI: pass --milvus-uri "
+                          "(a file path for Milvus Lite, or http://host:19530)")
     if "://" not in uri and not uri.endswith(".db"):
-        raise IndexError_(f"Milvus URI {uri!r}: use http://host:19530 for a server, or a file name ending in .db for Milvus Lite")
+        raise IndexError_(f"Milvus URI {uri!r}: use http://host:19530 for a server, "
+                          f"or a file name ending in .db for Milvus Lite")
     with _lock:
         if uri not in _clients:
             from pymilvus import MilvusClient
@@ -34,7 +36,8 @@ def client(uri: str):
             try:
                 _clients[uri] = MilvusClient(uri=uri)
             except Exception as exc:  # connection and lock failures surface as many types
-                raise IndexError_(f"cannot open Milvus at {uri} ({type(exc).__name__}: {exc}). Is the server up, "
+                raise IndexError_(f"cannot open Milvus at {uri} ({type(exc).__name__}: {exc}). "
+                                  f"Is the server up, "
                                   f"or another process holding this Milvus Lite file?") from exc
         return _clients[uri]
 
@@ -79,7 +82,8 @@ class MilvusIndex:
         self.uri, self.name = uri, name
         milvus = client(uri)
         if not milvus.has_collection(name):
-            raise IndexError_(f"Milvus at {uri} has no collection {name}. Run: rag index --rebuild --store milvus "
+            raise IndexError_(f"Milvus at {uri} has no collection {name}. "
+                              f"Run: rag index --rebuild --store milvus "
                               f"--milvus-uri {uri}")
         milvus.load_collection(name)
         self.ntotal = int(milvus.get_collection_stats(name).get("row_count", 0))

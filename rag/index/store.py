@@ -100,7 +100,8 @@ def write_build(folder: Path, manifest: dict, chunks: list[Chunk], vectors: np.n
     bm25 = build_bm25(chunks)
     bm25.save(str(folder / "bm25"))
     manifest = {**manifest, "format_version": FORMAT_VERSION, "package_version": __version__,
-                "files": {f.relative_to(folder).as_posix(): _sha(f) for f in sorted(folder.rglob("*")) if f.is_file()},
+                "files": {f.relative_to(folder).as_posix(): _sha(f)
+                          for f in sorted(folder.rglob("*")) if f.is_file()},
                 "chunk_count": len(chunks)}
     _write_json_durably(folder / "manifest.json", manifest)
 
@@ -165,11 +166,13 @@ def read_manifest(index_dir: Path) -> dict | None:
 
 def check_compatible(manifest: dict, embedder_id: str, where: Path) -> None:
     if manifest.get("format_version") != FORMAT_VERSION:
-        raise IndexError_(f"index at {where} has format version {manifest.get('format_version')}, this rag reads "
+        raise IndexError_(f"index at {where} has format version {manifest.get('format_version')}, "
+                          f"this rag reads "
                           f"{FORMAT_VERSION}. Run: {REBUILD}")
     built_with = manifest.get("embedder", {}).get("id")
     if built_with != embedder_id:
-        raise IndexError_(f"index at {where} was built with embedder '{built_with}', but the configured embedder is "
+        raise IndexError_(f"index at {where} was built with embedder '{built_with}', "
+                          f"but the configured embedder is "
                           f"'{embedder_id}'. Run: {REBUILD}")
 
 
@@ -189,7 +192,8 @@ def _verify_files(build: Path, manifest: dict) -> None:
     for name, expected in manifest.get("files", {}).items():
         path = build / name
         if not path.is_file() or _sha(path) != expected:
-            raise IndexError_(f"index file {path} is missing or corrupt (checksum differs from the manifest). Run: {REBUILD}")
+            raise IndexError_(f"index file {path} is missing or corrupt "
+                              f"(checksum differs from the manifest). Run: {REBUILD}")
 
 
 def _read_build(build: Path, manifest: dict) -> IndexData:
@@ -204,11 +208,13 @@ def _read_build(build: Path, manifest: dict) -> IndexData:
     except IndexError_:
         raise
     except Exception as exc:  # any decoding failure means the same thing to the user
-        raise IndexError_(f"index at {build} could not be read ({type(exc).__name__}: {exc}). Run: {REBUILD}") from exc
+        raise IndexError_(f"index at {build} could not be read ({type(exc).__name__}: {exc}). "
+                          f"Run: {REBUILD}") from exc
     if not (len(chunks) == len(vectors) == index.ntotal == manifest.get("chunk_count")):
         raise IndexError_(f"index at {build} is inconsistent ({len(chunks)} chunks, {len(vectors)} vectors, "
                           f"{index.ntotal} in the vector store). Run: {REBUILD}")
-    return IndexData(manifest=manifest, chunks=chunks, vectors=vectors, faiss_index=index, bm25=bm25, path=build)
+    return IndexData(manifest=manifest, chunks=chunks, vectors=vectors, faiss_index=index, bm25=bm25,
+                     path=build)
 
 
 def _open_vector_store(build: Path, vector_store: dict):

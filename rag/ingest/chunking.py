@@ -97,7 +97,8 @@ def make_splitter(size: int, overlap: int):
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
     return RecursiveCharacterTextSplitter(chunk_size=size, chunk_overlap=overlap, separators=SEPARATORS,
-                                          is_separator_regex=True, keep_separator="end", strip_whitespace=True)
+                                          is_separator_regex=True, keep_separator="end",
+                                          strip_whitespace=True)
 
 
 def _line_spans(body: list[tuple[int, str]]) -> tuple[str, list[int], list[int]]:
@@ -114,7 +115,8 @@ def split_section(body: list[tuple[int, str]], splitter) -> list[tuple[str, int,
     """(text, start_line, end_line) for each piece of one section; tables are cut by rows."""
     pieces = []
     for table, lines in runs(body):
-        pieces += split_rows(lines, min(splitter._chunk_size, TABLE_CHUNK_CHARS)) if table else split_prose(lines, splitter)
+        pieces += (split_rows(lines, min(splitter._chunk_size, TABLE_CHUNK_CHARS)) if table
+                   else split_prose(lines, splitter))
     return pieces
 
 
@@ -148,7 +150,7 @@ def chunk_document(doc: Document, size: int, overlap: int, clean: bool = True) -
     for label, body in sections(clean_lines(doc.text) if clean else raw_lines(doc.text)):
         for piece, first, last in split_section(body, splitter):
             page_start, page_end = pages_of(doc, first, last)
-            chunks.append(Chunk(id=f"{doc.id}#{len(chunks)}", doc_id=doc.id, title=doc.title, section=label, text=piece,
-                                search_text=to_simplified(piece), start_line=first, end_line=last, place=doc.place,
-                                page_start=page_start, page_end=page_end))
+            chunks.append(Chunk(id=f"{doc.id}#{len(chunks)}", doc_id=doc.id, title=doc.title, section=label,
+                                text=piece, search_text=to_simplified(piece), start_line=first, end_line=last,
+                                place=doc.place, page_start=page_start, page_end=page_end))
     return chunks

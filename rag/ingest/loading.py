@@ -62,7 +62,8 @@ def discover(folder: Path) -> list[Path]:
             continue
         seen.add(real)
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found += [Path(root) / f for f in files if Path(f).suffix.lower() in SUPPORTED and not f.startswith(".")]
+        found += [Path(root) / f for f in files
+                  if Path(f).suffix.lower() in SUPPORTED and not f.startswith(".")]
     return sorted(found)
 
 
@@ -99,7 +100,8 @@ def _docx(path: Path) -> Extracted:
 
     text = "\n".join(docx_lines(path))
     if not text.strip() and has_images(path):
-        raise ValueError("Word file with images only and no text: OCR reads scans as .pdf/.png/.jpg, not inside .docx")
+        raise ValueError("Word file with images only and no text: "
+                         "OCR reads scans as .pdf/.png/.jpg, not inside .docx")
     return Extracted(text)
 
 
@@ -111,7 +113,8 @@ def _paged(paras, problems, name: str, ocr_pages: int = 0, ocr_seconds: float = 
     if not paras:
         reasons = "; ".join(dict.fromkeys(r for _, r in problems)) or "no text on any page"
         raise ValueError(f"no text extracted ({reasons})")
-    return Extracted("\n".join(_LINE_BREAKS.sub(" ", p.text) for p in paras), [(p.page_start, p.page_end) for p in paras],
+    return Extracted("\n".join(_LINE_BREAKS.sub(" ", p.text) for p in paras),
+                     [(p.page_start, p.page_end) for p in paras],
                      [(f"{name} 第{n}页", r) for n, r in problems], ocr_pages, ocr_seconds)
 
 
@@ -170,7 +173,8 @@ def guess_title(text: str) -> str:
     """First short line that reads like a heading (no sentence end, mostly CJK)."""
     for line in text.splitlines()[:40]:
         line = line.strip().lstrip("#").strip()
-        if 4 <= len(line) <= _TITLE_MAX and not re.search(r"[。:：|>]$|^[\d\-\s:]+$|首页|浏览|索引", line):
+        if 4 <= len(line) <= _TITLE_MAX and not re.search(r"[。:：|>]$|^[\d\-\s:]+$|首页|浏览|索引",
+                                                           line):
             if len(re.findall(r"[\u4e00-\u9fff]", line)) >= 4:
                 return line
     return ""
@@ -186,7 +190,8 @@ def load_metadata(folder: Path) -> dict[str, dict]:
         return {}
 
 
-def load_file(path: Path, folder: Path, meta: dict[str, dict], ocr: bool = True, report: LoadReport | None = None) -> Document:
+def load_file(path: Path, folder: Path, meta: dict[str, dict], ocr: bool = True,
+              report: LoadReport | None = None) -> Document:
     """One Document, or ValueError/OSError with a reason a user can act on."""
     if path.stat().st_size > MAX_FILE_BYTES:
         raise ValueError(f"larger than {MAX_FILE_BYTES // 2**20} MB")
@@ -196,15 +201,17 @@ def load_file(path: Path, folder: Path, meta: dict[str, dict], ocr: bool = True,
     got = extract(path, data, ocr)
     if report is not None:
         report.skipped += got.problems
-        report.ocr_pages, report.ocr_seconds = report.ocr_pages + got.ocr_pages, report.ocr_seconds + got.ocr_seconds
+        report.ocr_pages, report.ocr_seconds = (report.ocr_pages + got.ocr_pages,
+                                                report.ocr_seconds + got.ocr_seconds)
     text = fold_compat(got.text) if got.text else got.text
     if text is None or not text.strip():
         raise ValueError("binary or undecodable (not text in UTF-8, GB18030/GBK or Big5)")
     did = doc_id(path, folder)
     info = meta.get(did, {})
     title = info.get("title") or guess_title(text) or path.stem
-    return Document(id=did, path=str(path), sha256=file_sha256(data), text=text.replace("\r\n", "\n").replace("\r", "\n"),
-                    title=title, place=info.get("place", ""), date=info.get("date", ""), line_pages=got.line_pages)
+    return Document(id=did, path=str(path), sha256=file_sha256(data),
+                    text=text.replace("\r\n", "\n").replace("\r", "\n"), title=title,
+                    place=info.get("place", ""), date=info.get("date", ""), line_pages=got.line_pages)
 
 
 def load_folder(folder: Path, ocr: bool = True) -> LoadReport:

@@ -18,7 +18,8 @@ from rag.ingest.paging import Line
 MODELS = {
     "det": ("PP-OCRv6_det_small.onnx", "090f04abcd9d9a7498bc4ebf677e4cb9bdce1fe4197ddb7e529f1ef44e1ff94f"),
     "rec": ("PP-OCRv6_rec_small.onnx", "6f327246b50388f3c176ae304bd95767ea6dc0c9ae92153ef8cbe210b3c14884"),
-    "cls": ("ch_ppocr_mobile_v2.0_cls_mobile.onnx", "e47acedf663230f8863ff1ab0e64dd2d82b838fceb5957146dab185a89d6215c"),
+    "cls": ("ch_ppocr_mobile_v2.0_cls_mobile.onnx",
+            "e47acedf663230f8863ff1ab0e64dd2d82b838fceb5957146dab185a89d6215c"),
 }
 DPI = 150  # A4 at 150 dpi: ≈ 1240×1754 px, enough for 10.5 pt Chinese text
 MIN_SCORE = 0.5
@@ -52,7 +53,8 @@ def engine():
 
     paths = verified_models()
     params = {"Global.log_level": "error", "Global.use_cls": False,
-              "Det.model_path": str(paths["det"]), "Rec.model_path": str(paths["rec"]), "Cls.model_path": str(paths["cls"]),
+              "Det.model_path": str(paths["det"]), "Rec.model_path": str(paths["rec"]),
+              "Cls.model_path": str(paths["cls"]),
               "Det.engine_type": EngineType.OPENVINO, "Rec.engine_type": EngineType.OPENVINO,
               "Cls.engine_type": EngineType.OPENVINO}
     return RapidOCR(params=params)

@@ -41,7 +41,8 @@ class Para:
     page_end: int
 
 
-_PAGE_NO = re.compile(r"^[-—–\s·]*(第\s*)?\d{1,4}\s*(页|/\s*\d{1,4}|of\s*\d+)?(\s*页)?[-—–\s·]*$|^[Pp]age\s*\d+")
+_PAGE_NO = re.compile(r"^[-—–\s·]*(第\s*)?\d{1,4}\s*(页|/\s*\d{1,4}|of\s*\d+)?(\s*页)?[-—–\s·]*$"
+                      r"|^[Pp]age\s*\d+")
 _END = re.compile(r"[。！？!?：:；;”」』）).]$")
 _EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be running chrome
 
@@ -69,7 +70,8 @@ def drop_chrome(pages: list[Page]) -> None:
         edge = {id(l) for l in _edges(page)}
         # A page of one or two lines holds no running header beside its text: its lines are the text.
         rule = repeated if len(page.lines) >= 3 else set()
-        page.lines = [l for l in page.lines if not (id(l) in edge and (_key(l.text) in rule or _PAGE_NO.match(l.text)))]
+        page.lines = [l for l in page.lines
+                      if not (id(l) in edge and (_key(l.text) in rule or _PAGE_NO.match(l.text)))]
 
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -112,7 +114,8 @@ class _Joiner:
         prev = self.prev
         if prev is None or _END.search(prev.text.strip()) and prev.x1 < self.right - 0.5 * prev.size:
             return True
-        short = prev.x1 < self.right - 2.5 * prev.size  # OCR boxes stop up to ≈ 2 characters short of the margin
+        # OCR boxes stop up to ≈ 2 characters short of the margin
+        short = prev.x1 < self.right - 2.5 * prev.size
         indented = line.x0 > self.left + 1.2 * line.size
         gap = same_page and line.y0 - prev.y1 > 0.8 * max(line.size, prev.size)
         # Text runs on to the next page only when it filled its page to the bottom.

@@ -38,8 +38,8 @@ def _open(path: Path):
     except Exception as exc:
         raise ValueError(f"not a readable PDF, the file may be damaged ({exc})") from exc
     if doc.needs_pass:
-        raise ValueError("password-protected PDF: save an unprotected copy (e.g. qpdf --decrypt in.pdf out.pdf) "
-                         "into the folder instead")
+        raise ValueError("password-protected PDF: save an unprotected copy "
+                         "(e.g. qpdf --decrypt in.pdf out.pdf) into the folder instead")
     return doc
 
 
@@ -64,7 +64,8 @@ def text_lines(page, skip_areas=()) -> list[Line]:
             if not spans or _inside(line["bbox"], skip_areas):
                 continue
             x0, y0, x1, y1 = line["bbox"]
-            lines.append(Line("".join(s["text"] for s in line["spans"]).strip(), x0, y0, x1, y1, max(s["size"] for s in spans)))
+            lines.append(Line("".join(s["text"] for s in line["spans"]).strip(), x0, y0, x1, y1,
+                              max(s["size"] for s in spans)))
     return lines
 
 
@@ -103,7 +104,8 @@ def _progress(doc, path: Path):
 
     scans = sum(1 for page in doc if is_scan(page))
     # Only OCR is slow enough to watch; tqdm shows pages/s.
-    return tqdm(total=doc.page_count, unit="page", desc=f"OCR {path.name}", disable=None if scans else True, leave=False)
+    return tqdm(total=doc.page_count, unit="page", desc=f"OCR {path.name}", disable=None if scans else True,
+                leave=False)
 
 
 def read_pdf(path: Path, ocr: bool = True) -> PdfText:

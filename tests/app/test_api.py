@@ -26,7 +26,8 @@ def _cite_first(messages):
 def api(hash_index):
     def make(**overrides):
         settings = hash_index.with_overrides(**overrides)
-        service = ChatService(settings, embedder=HashEmbedder(256), generator_factory=lambda r: FakeGenerator(_cite_first))
+        service = ChatService(settings, embedder=HashEmbedder(256),
+                              generator_factory=lambda r: FakeGenerator(_cite_first))
         return ServerThread(build_api(settings, service))
     return make
 
@@ -39,13 +40,15 @@ def _client(url, key="none"):
 
 def test_cited_answer_not_streamed(api):
     with api() as server:
-        reply = _client(server.url).chat.completions.create(model="rag", messages=[{"role": "user", "content": QUESTION}])
+        reply = _client(server.url).chat.completions.create(model="rag",
+                                                            messages=[{"role": "user", "content": QUESTION}])
     text, extra = reply.choices[0].message.content, reply.model_extra
     assert "[1]" in text and reply.choices[0].finish_reason == "stop"
     assert extra["citations"][0]["n"] == 1 and extra["citations"][0]["quote"] and extra["refused"] is False
     assert extra["citations"][0]["doc_id"] and extra["citations"][0]["start_line"] >= 1
     seen = [e for e in extra["retrieval"]["passages"] if e["seen"]]
-    assert seen and seen[0]["cited"] and extra["retrieval"]["citations"][0]["n"] == 1 and extra["retrieval"]["reason"] is None
+    assert (seen and seen[0]["cited"] and extra["retrieval"]["citations"][0]["n"] == 1
+            and extra["retrieval"]["reason"] is None)
 
 
 def test_cited_answer_streamed(api):
@@ -74,12 +77,15 @@ def test_api_key_required_when_set(api):
 
     with api(api_key="s3cret") as server:
         with pytest.raises(openai.AuthenticationError):
-            _client(server.url, "wrong").chat.completions.create(model="rag", messages=[{"role": "user", "content": QUESTION}])
-        reply = _client(server.url, "s3cret").chat.completions.create(model="rag", messages=[{"role": "user", "content": QUESTION}])
+            _client(server.url, "wrong").chat.completions.create(
+                model="rag", messages=[{"role": "user", "content": QUESTION}])
+        reply = _client(server.url, "s3cret").chat.completions.create(
+            model="rag", messages=[{"role": "user", "content": QUESTION}])
     assert "[1]" in reply.choices[0].message.content
 
 
-@pytest.mark.parametrize("messages", [[], [{"role": "assistant", "content": "hi"}], [{"role": "user", "content": "   "}]])
+@pytest.mark.parametrize("messages", [[], [{"role": "assistant", "content": "hi"}],
+                                      [{"role": "user", "content": "   "}]])
 def test_bad_requests_get_400_with_a_message(api, messages):
     import openai
 
@@ -90,7 +96,8 @@ def test_bad_requests_get_400_with_a_message(api, messages):
 
 
 def test_split_messages_pairs_history():
-    question, history = split_messages([{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"},
+    question, history = split_messages([{"role": "user", "content": "a"},
+                                        {"role": "assistant", "content": "b"},
                                         {"role": "user", "content": [{"type": "text", "text": "c"}]}])
     assert question == "c" and history == [("a", "b")]
     with pytest.raises(InputError):

@@ -35,7 +35,8 @@ def test_examples_enter_send_citations_details_and_follow_up(app, page):
     page.wait(lambda: page.css("#chat button.example"))
     page.shot("01-first-screen.png", "page opened: example cards")
     answer = page.answered(lambda: page.css("#chat button.example")[0].click())
-    assert page.css(".message.user")[0].text.strip().startswith("绍兴市2024年") and ("[" in answer or "没有" in answer)
+    assert (page.css(".message.user")[0].text.strip().startswith("绍兴市2024年")
+            and ("[" in answer or "没有" in answer))
     page.shot("02-example-answered.png", "example card clicked → answered")
 
     answer = page.ask("绍兴市2023年地区生产总值是多少，增长了多少？", via="enter")
@@ -46,7 +47,8 @@ def test_examples_enter_send_citations_details_and_follow_up(app, page):
     assert "绍兴市2024年政府工作报告" in card.text and "7791" in card.text
     page.shot("04-citation-clicked.png", "citation [n] clicked → its source card")
     text = page.details().text
-    assert "已被引用" in text and "语义相似度" in text and "BM25" in text and "引用指向：[" in text and "命中词：" in text
+    assert ("已被引用" in text and "语义相似度" in text and "BM25" in text
+            and "引用指向：[" in text and "命中词：" in text)
     assert page.css("#chat details.rag-details mark.term") and "未提供给模型" in text
     page.shot("05-details-answered.png", "检索详情 of an answered question")
 
@@ -66,12 +68,14 @@ def test_another_place_and_a_refusal_say_what_the_answer_rests_on(page):
     answer = page.ask("火星基地2030年计划建设多少个发射塔？")
     assert "没有相关信息" in answer
     text = page.details().text
-    assert "未回答的原因：" in text and re.search(r"得分最高的段落：《.+》.* 0\.\d\d", text), text[:300]
+    assert ("未回答的原因：" in text
+            and re.search(r"得分最高的段落：《.+》.* 0\.\d\d", text)), text[:300]
     page.shot("09-details-refused.png", "检索详情 of a refused question")
 
 
 def test_retry_button_and_icon(page):
-    assert "[" in page.ask("2023年绍兴市新增城镇就业多少人？")  # the question 重试 asks again, and 👍/👎 rate
+    # the question 重试 asks again, and 👍/👎 rate
+    assert "[" in page.ask("2023年绍兴市新增城镇就业多少人？")
     before = len(page.css("#chat .message.bot"))
     answer = page.answered(lambda: page.d.find_element(page.By.ID, "retry").click())
     assert len(page.css("#chat .message.bot")) == before and "[" in answer
@@ -85,9 +89,11 @@ def test_like_and_dislike(app, page):
     feedback = app[1] / "feedback.jsonl"
     for n, (label, liked) in enumerate((("Like", True), ("Dislike", False)), 1):
         page.xpath(f"//*[@id='chat']//button[@aria-label='{label}']")[-1].click()
-        rows = page.wait(lambda: feedback.is_file() and len(lines := feedback.read_text(encoding="utf-8").splitlines()) >= n and lines)
+        rows = page.wait(lambda: feedback.is_file()
+                         and len(lines := feedback.read_text(encoding="utf-8").splitlines()) >= n and lines)
         record = json.loads(rows[n - 1])
-        assert record["liked"] is liked and record["citations"] and record["index"] and "就业" in record["question"]
+        assert (record["liked"] is liked and record["citations"] and record["index"]
+                and "就业" in record["question"])
         page.shot(f"{13 + n}-{label.lower()}.png", f"{label} → feedback.jsonl")
 
 
@@ -123,7 +129,8 @@ def test_export_conversation(page):
     link = page.wait(lambda: page.css("#export-file a[href]"))[0]
     text = urllib.request.urlopen(link.get_attribute("href"), timeout=30).read().decode("utf-8")
     (SHOTS / "20-export.md").write_text(text, encoding="utf-8")
-    assert text.startswith("# ") and "## 问：绍兴市2023年地区生产总值是多少，增长了多少？" in text
+    assert (text.startswith("# ")
+            and "## 问：绍兴市2023年地区生产总值是多少，增长了多少？" in text)
     assert re.search(r"\[1\] 《.+》.*第 \d+", text) and "\n> " in text
     page.shot("20-export.png", "导出对话 → Markdown")
 
@@ -149,17 +156,21 @@ def _documents_status(page, act, expect: str) -> str:
     act()
     trackers = "#doc-status [data-testid=status-tracker], #doc-table [data-testid=status-tracker]"
     idle = lambda: all("hide" in e.get_attribute("class").split() for e in page.css(trackers))
-    return page.wait(lambda: idle() and (t := page.css("#doc-status")[0].text) != before and expect in t and t)
+    return page.wait(lambda: idle() and (t := page.css("#doc-status")[0].text) != before
+                     and expect in t and t)
 
 
 def test_upload_delete_reindex_each_then_a_question(app, page):
     _, tmp, _ = app
     new_doc = tmp / "柯桥区停车规划.txt"
-    new_doc.write_text("柯桥区2025年停车设施建设计划\n\n柯桥区2025年计划新建智慧停车场27个，新增公共停车泊位4800个。\n", encoding="utf-8")
+    new_doc.write_text("柯桥区2025年停车设施建设计划\n\n"
+                       "柯桥区2025年计划新建智慧停车场27个，"
+                       "新增公共停车泊位4800个。\n", encoding="utf-8")
     page.tab("文档")
     page.wait(lambda: page.css("#upload input[type=file]"))[0].send_keys(str(new_doc))
     time.sleep(2)
-    status = _documents_status(page, lambda: page.d.find_element(page.By.ID, "add-docs").click(), "索引已更新")
+    status = _documents_status(page, lambda: page.d.find_element(page.By.ID, "add-docs").click(),
+                               "索引已更新")
     assert "柯桥区停车规划.txt" in status and "新嵌入" in status
     page.shot("25-uploaded.png", "上传 + 添加并更新索引")
     page.tab("问答")
@@ -168,8 +179,10 @@ def test_upload_delete_reindex_each_then_a_question(app, page):
 
     page.tab("文档")
     page.css("#remove-choice input")[0].click()
-    page.wait(lambda: page.css("#remove-choice li[role=option][aria-label='柯桥区停车规划.txt']"))[0].click()
-    status = _documents_status(page, lambda: page.d.find_element(page.By.ID, "remove-doc").click(), "已删除")
+    page.wait(lambda: page.css("#remove-choice li[role=option]"
+                               "[aria-label='柯桥区停车规划.txt']"))[0].click()
+    status = _documents_status(page, lambda: page.d.find_element(page.By.ID, "remove-doc").click(),
+                               "已删除")
     assert "柯桥区停车规划.txt" not in page.css("#doc-table")[0].text
     page.shot("27-deleted.png", "删除并更新索引")
     page.tab("问答")
@@ -177,9 +190,12 @@ def test_upload_delete_reindex_each_then_a_question(app, page):
     page.shot("28-after-delete.png", "question about the deleted document")
 
     (tmp / "docs" / "上虞区公园计划.txt").write_text(
-        "上虞区2025年城市公园建设计划\n\n上虞区2025年计划新建口袋公园36个，改造提升城市绿道18公里。\n", encoding="utf-8")
+        "上虞区2025年城市公园建设计划\n\n"
+        "上虞区2025年计划新建口袋公园36个，改造提升城市绿道18公里。\n",
+        encoding="utf-8")
     page.tab("文档")
-    status = _documents_status(page, lambda: page.d.find_element(page.By.ID, "reindex").click(), "索引已更新")
+    status = _documents_status(page, lambda: page.d.find_element(page.By.ID, "reindex").click(),
+                               "索引已更新")
     assert "上虞区公园计划.txt" in page.css("#doc-table")[0].text and "新嵌入" in status
     page.shot("29-reindexed.png", "重新扫描文档文件夹并更新索引")
     page.tab("问答")

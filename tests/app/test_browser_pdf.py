@@ -41,11 +41,12 @@ def app(tmp_path_factory):
     write_pdf(seed_lines(SEED), docs / "report.pdf", "绍兴市2024年政府工作报告")
     write_table_docs(docs)
     (docs / "targets.docx").unlink()
-    examples = {"_examples": ["绍兴市2023年地区生产总值是多少？"], "report.pdf": {"title": "绍兴市2024年政府工作报告", "place": "绍兴市"}}
+    examples = {"_examples": ["绍兴市2023年地区生产总值是多少？"],
+                "report.pdf": {"title": "绍兴市2024年政府工作报告", "place": "绍兴市"}}
     (docs / "metadata.json").write_text(json.dumps(examples, ensure_ascii=False), encoding="utf-8")
     port = free_port()
-    env = cli_env(RAG_DOCS_DIR=docs, RAG_INDEX_DIR=tmp / "index", RAG_FEEDBACK_PATH=tmp / "fb.jsonl", RAG_PORT=port,
-                  GRADIO_ANALYTICS_ENABLED="False")
+    env = cli_env(RAG_DOCS_DIR=docs, RAG_INDEX_DIR=tmp / "index", RAG_FEEDBACK_PATH=tmp / "fb.jsonl",
+                  RAG_PORT=port, GRADIO_ANALYTICS_ENABLED="False")
     log = tmp / "app.log"
     proc = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "app.py")], env=env,
                             stdout=open(log, "a"), stderr=subprocess.STDOUT)
@@ -82,12 +83,15 @@ def test_a_pdf_citation_shows_its_page_and_opens_it(app, page):
 def test_a_table_answer_shows_the_page_of_its_source(page):
     page.ask("绍兴市2024年规上工业增加值的预期增长目标是多少？")
     cards = page.css("#sources .src-card")
-    assert cards and all(re.search(r"第\d+(–\d+)?页", c.text) for c in cards), [c.text[:80] for c in cards]
-    page.shot("pdf-03-table-question.png", "question answered from the PDFs → every source card shows 第N页")
+    assert cards and all(re.search(r"第\d+(–\d+)?页", c.text) for c in cards), (
+        [c.text[:80] for c in cards])
+    page.shot("pdf-03-table-question.png",
+              "question answered from the PDFs → every source card shows 第N页")
 
 
 def test_a_seed_printed_by_chromium_reads_without_radical_forms(tmp_path):
-    """Chromium's PDFs map 工/月/日/生/长 to Kangxi radicals in their fonts; the loader folds them back."""
+    """Chromium's PDFs map 工/月/日/生/长 to Kangxi radicals in their fonts; the loader folds them
+    back."""
     import html
 
     from rag.ingest.loading import load_folder

@@ -88,4 +88,5 @@ def test_stop_mid_answer_then_follow_up_and_export(page):
     page.d.find_element(page.By.ID, "export").click()
     link = page.wait(lambda: page.css("#export-file a[href]"))[0]
     text = urllib.request.urlopen(link.get_attribute("href"), timeout=30).read().decode("utf-8")
-    assert f"## 问：{LONG}" in text and "（已停止）" in text and "## 问：2023年绍兴市新增城镇就业多少人？" in text
+    assert (f"## 问：{LONG}" in text and "（已停止）" in text
+            and "## 问：2023年绍兴市新增城镇就业多少人？" in text)

@@ -61,7 +61,8 @@ def test_server_answers_match_in_process(tmp_path, real_embedder):
     expected = [local.answer(q) for q in QUESTIONS[:4]]
     proc, url = start_server(2, tmp_path / "server.log")
     try:
-        remote = Pipeline.from_settings(load_settings(llm_backend="openai", llm_urls=url), embedder=local.retriever.embedder)
+        remote = Pipeline.from_settings(load_settings(llm_backend="openai", llm_urls=url),
+                                        embedder=local.retriever.embedder)
         got = [remote.answer(q) for q in QUESTIONS[:4]]
     finally:
         _stop(proc)
@@ -73,7 +74,8 @@ def test_server_answers_match_in_process(tmp_path, real_embedder):
 def test_two_servers_one_stopped_mid_run(tmp_path, real_embedder):
     (a, url_a), (b, url_b) = start_server(1, tmp_path / "a.log"), start_server(1, tmp_path / "b.log")
     try:
-        pipeline = Pipeline.from_settings(load_settings(llm_backend="openai", llm_urls=f"{url_a},{url_b}", llm_timeout=60),
+        pipeline = Pipeline.from_settings(load_settings(llm_backend="openai", llm_urls=f"{url_a},{url_b}",
+                                                        llm_timeout=60),
                                           embedder=real_embedder)
         answers, served = [], []
         for n, question in enumerate(QUESTIONS):
@@ -106,7 +108,8 @@ def test_our_api_answers_the_openai_client_with_citations(tmp_path):
     text = reply.choices[0].message.content
     assert "7791亿元" in text and "[1]" in text
     cited = reply.model_extra["citations"][0]
-    assert cited["n"] == 1 and "7791" in cited["quote"] and cited["title"] == "绍兴市2024年政府工作报告"
+    assert (cited["n"] == 1 and "7791" in cited["quote"]
+            and cited["title"] == "绍兴市2024年政府工作报告")
     streamed = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert len(chunks) > 3 and "7791亿元" in streamed
     assert chunks[-1].model_extra["citations"] == reply.model_extra["citations"]

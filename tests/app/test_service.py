@@ -15,17 +15,21 @@ from rag.app.service import ChatService
 
 def test_feedback_is_appended_with_index_hash(hash_index, tmp_path):
     settings = hash_index.with_overrides(feedback_path=tmp_path / "fb.jsonl")
-    service = ChatService(settings, embedder=HashEmbedder(256), generator_factory=lambda r: FakeGenerator(lambda m: "1500个[1]。"))
-    answer = [e.data for e in service.stream("越城区2021年5G基站的建设计划是什么？", []) if e.kind == "answer"][0]
+    service = ChatService(settings, embedder=HashEmbedder(256),
+                          generator_factory=lambda r: FakeGenerator(lambda m: "1500个[1]。"))
+    answer = [e.data for e in service.stream("越城区2021年5G基站的建设计划是什么？", [])
+              if e.kind == "answer"][0]
     for liked in (True, False):
-        service.feedback({"liked": liked, "question": answer.question, "answer": answer.text, "citations": answer.citations})
+        service.feedback({"liked": liked, "question": answer.question, "answer": answer.text,
+                          "citations": answer.citations})
     rows = [json.loads(x) for x in (tmp_path / "fb.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [r["liked"] for r in rows] == [True, False]
     assert rows[0]["citations"] and len(rows[0]["index"]) == 64 and "越城区" in rows[0]["question"]
 
 
 def test_documents_listing_and_removal(hash_index):
-    service = ChatService(hash_index, embedder=HashEmbedder(256), generator_factory=lambda r: FakeGenerator(lambda m: ""))
+    service = ChatService(hash_index, embedder=HashEmbedder(256),
+                          generator_factory=lambda r: FakeGenerator(lambda m: ""))
     rows = service.documents()
     assert len(rows) == 5 and all(r[2] > 0 for r in rows)
     service.remove(rows[0][0])
@@ -99,13 +103,16 @@ def test_a_failed_answer_passes_the_turn_on(hash_index):
     with pytest.raises(RuntimeError, match="model crashed"):
         list(service.stream("越城区2021年5G基站的建设计划是什么？", []))
     service._generators.clear()
-    assert list(service.stream("越城区2021年5G基站的建设计划是什么？", []))[-1].kind == "answer"
+    assert (list(service.stream("越城区2021年5G基站的建设计划是什么？", []))[-1].kind
+            == "answer")
 
 
 def test_an_answer_closed_at_its_queued_notice_passes_the_turn_on(hash_index):
-    service = ChatService(hash_index, embedder=HashEmbedder(256), generator_factory=lambda r: FakeGenerator(lambda m: "1500个[1]。"))
+    service = ChatService(hash_index, embedder=HashEmbedder(256),
+                          generator_factory=lambda r: FakeGenerator(lambda m: "1500个[1]。"))
     first, second = service.turns.ticket(), service.turns.ticket()
-    waiting = service._answer(second, threading.Event(), "越城区2021年5G基站的建设计划是什么？", [], None, None)
+    waiting = service._answer(second, threading.Event(),
+                              "越城区2021年5G基站的建设计划是什么？", [], None, None)
     assert next(waiting).kind == "queued"
     closer = threading.Thread(target=waiting.close)  # waits for its turn, then hands it on
     closer.start()

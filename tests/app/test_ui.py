@@ -35,7 +35,8 @@ def _cite_first(messages):
 @pytest.fixture
 def app(hash_index, tmp_path):
     settings = hash_index.with_overrides(feedback_path=tmp_path / "feedback.jsonl")
-    service = ChatService(settings, embedder=HashEmbedder(256), generator_factory=lambda r: FakeGenerator(_cite_first))
+    service = ChatService(settings, embedder=HashEmbedder(256),
+                          generator_factory=lambda r: FakeGenerator(_cite_first))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         demo = build_app(settings, service)
@@ -62,7 +63,8 @@ def test_every_handler_takes_exactly_its_inputs(app):
     assert not [w for w in caught if "arguments" in w], caught
     for block_fn in demo.fns.values():
         if block_fn.fn is not None:
-            assert check_function_inputs_match(block_fn.fn, block_fn.inputs, block_fn.inputs_as_dict) is None, block_fn.name
+            assert check_function_inputs_match(block_fn.fn, block_fn.inputs,
+                                               block_fn.inputs_as_dict) is None, block_fn.name
     events = {t[1] for f in demo.fns.values() for t in f.targets}
     assert {"submit", "click", "retry", "example_select", "like", "load"} <= events
 
@@ -80,7 +82,8 @@ def test_send_retry_follow_up_and_settings(app):
     demo, _, _ = app
     ask, redo = _handler(demo, "ask"), _handler(demo, "redo")
     chat, _, _, records = _last(ask(QUESTION, [], 2, FAST, False, {}))
-    assert sum(e["seen"] for e in records["1"]["retrieval"]["passages"]) == 2  # top-k setting reached the pipeline
+    # top-k setting reached the pipeline
+    assert sum(e["seen"] for e in records["1"]["retrieval"]["passages"]) == 2
     assert "首字" not in chat[1]["content"]  # timings off
     again, _, _, records = _last(redo(chat, 4, DEFAULT, True, records))
     assert len(again) == 2 and "首字" in again[1]["content"]
@@ -103,7 +106,8 @@ def test_stop_marks_only_an_unfinished_answer(app):
     partial = [{"role": "user", "content": [{"type": "text", "text": "问"}]},
                {"role": "assistant", "content": [{"type": "text", "text": "越城区计划"}]}]
     assert "已停止" in mark_stopped(partial)[-1]["content"]
-    finished = [partial[0], {"role": "assistant", "content": '答[1]\n<details class="rag-details"></details>'}]
+    finished = [partial[0],
+                {"role": "assistant", "content": '答[1]\n<details class="rag-details"></details>'}]
     assert mark_stopped(finished) == finished
 
 
@@ -114,7 +118,8 @@ def test_like_and_dislike_are_recorded_with_citations(app):
     for liked in (True, False):
         like(records, gr.LikeData(None, {"index": [1, None], "value": "", "liked": liked}))
     rows = [json.loads(x) for x in settings.feedback_path.read_text(encoding="utf-8").splitlines()]
-    assert [r["liked"] for r in rows] == [True, False] and rows[0]["citations"] and rows[0]["question"] == QUESTION
+    assert ([r["liked"] for r in rows] == [True, False] and rows[0]["citations"]
+            and rows[0]["question"] == QUESTION)
 
 
 def test_export_is_markdown_with_numbered_citations_and_quotes(app):
@@ -129,7 +134,8 @@ def test_export_is_markdown_with_numbered_citations_and_quotes(app):
 
 def test_documents_reindex_and_remove(app):
     demo, _, settings = app
-    (settings.docs_dir / "新文件.txt").write_text("柯桥区2025年计划新建智慧停车场27个。\n", encoding="utf-8")
+    (settings.docs_dir / "新文件.txt").write_text("柯桥区2025年计划新建智慧停车场27个。\n",
+                                                  encoding="utf-8")
     rows, _, choices, status = _handler(demo, "reindex")()
     assert "新文件.txt" in [r[0] for r in rows] and "索引已更新" in status
     rows, _, _, status = _handler(demo, "remove_doc")("新文件.txt")
@@ -153,7 +159,8 @@ class _SlowStart(FakeGenerator):
 def test_stop_returns_at_once_and_the_next_question_is_answered(hash_index):
     """停止 while the model has not written a token yet: the handler ends at once, not at the next token."""
     generator = _SlowStart()
-    demo = build_app(hash_index, ChatService(hash_index, embedder=HashEmbedder(256), generator_factory=lambda r: generator))
+    demo = build_app(hash_index, ChatService(hash_index, embedder=HashEmbedder(256),
+                                             generator_factory=lambda r: generator))
     ask = _handler(demo, "ask")
 
     async def stop_then_ask():

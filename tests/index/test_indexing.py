@@ -28,8 +28,10 @@ def test_manifest_describes_the_index(hash_index):
     manifest = store.read_manifest(hash_index.index_dir)
     assert manifest["format_version"] == store.FORMAT_VERSION
     assert manifest["embedder"] == {"id": "hash-bigram@256", "dim": 256, "role": "hash"}
-    assert manifest["chunker"]["size"] == hash_index.chunk_size and manifest["chunker"]["overlap"] == hash_index.chunk_overlap
-    assert len(manifest["documents"]) == 5 and all(len(d["sha256"]) == 64 for d in manifest["documents"].values())
+    assert (manifest["chunker"]["size"] == hash_index.chunk_size
+            and manifest["chunker"]["overlap"] == hash_index.chunk_overlap)
+    assert (len(manifest["documents"]) == 5
+            and all(len(d["sha256"]) == 64 for d in manifest["documents"].values()))
     assert manifest["settings"]["top_k"] == hash_index.top_k
     build = store.current_build(hash_index.index_dir)
     first = (build / "chunks.jsonl").read_text(encoding="utf-8").splitlines()[0]
@@ -47,7 +49,8 @@ def test_only_changed_files_are_embedded(hash_index, docs):
     (docs / "000_3c8385710f23eda0.txt").rename(docs / "renamed.txt")  # same bytes, new name
     (docs / "001_95525c1d49c5bed8.txt").unlink()
     path = docs / "002_dfc9f6454bb8835b.txt"
-    path.write_text(path.read_text(encoding="utf-8") + "\n新增一段：2021年计划新建口袋公园12个。\n", encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8")
+                    + "\n新增一段：2021年计划新建口袋公园12个。\n", encoding="utf-8")
     embedder = HashEmbedder(256)
     report = build_index(hash_index, embedder=embedder)
     after = store.load(hash_index.index_dir, "hash-bigram@256")
@@ -119,7 +122,8 @@ def test_failed_write_keeps_previous_index(hash_index, docs, monkeypatch):
 def _big_corpus(folder, files=400):
     text = "南湖区2021年计划新增城镇就业1.2万人，推进重点项目建设。\n" * 40
     for i in range(files):
-        (folder / f"doc{i:04d}.txt").write_text(f"第{i}号文件\n" + text + f"编号{i}。", encoding="utf-8")
+        (folder / f"doc{i:04d}.txt").write_text(f"第{i}号文件\n" + text + f"编号{i}。",
+                                                encoding="utf-8")
 
 
 @pytest.mark.parametrize("delay", [0.5, 1.5, 3.0])
@@ -128,7 +132,8 @@ def test_sigkill_during_build_leaves_previous_index(hash_index, docs, delay):
     before = _chunk_ids(hash_index)
     _big_corpus(docs)
     env = cli_env(RAG_EMBEDDER_ROLE="hash", RAG_EMBED_DIM=256, RAG_EMBED_BATCH=4)
-    cmd = [sys.executable, "-m", "rag.cli", "index", "--rebuild", "--docs", str(docs), "--index", str(hash_index.index_dir)]
+    cmd = [sys.executable, "-m", "rag.cli", "index", "--rebuild", "--docs", str(docs),
+           "--index", str(hash_index.index_dir)]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(delay)
     proc.send_signal(signal.SIGKILL)
@@ -162,8 +167,10 @@ def test_embedder_precision_is_part_of_its_id(hash_index):
     """Vectors from the int8 recipe and from fp32 differ slightly: an index of one is refused by the other."""
     from rag.index.embedding import configured_id
 
-    int8 = configured_id(hash_index.with_overrides(embedder_role="embedder", embed_dim=768, embed_precision="int8"))
-    fp32 = configured_id(hash_index.with_overrides(embedder_role="embedder", embed_dim=768, embed_precision="fp32"))
+    int8 = configured_id(hash_index.with_overrides(embedder_role="embedder", embed_dim=768,
+                                                   embed_precision="int8"))
+    fp32 = configured_id(hash_index.with_overrides(embedder_role="embedder", embed_dim=768,
+                                                   embed_precision="fp32"))
     assert int8.endswith("+openvino-int8.1") and int8 != fp32 and "+" not in fp32
     with pytest.raises(IndexError_, match="rag index --rebuild"):
         store.load(hash_index.index_dir, int8)

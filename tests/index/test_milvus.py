@@ -16,19 +16,22 @@ from rag.answer.retrieval import Retriever
 from ..conftest import cli_env
 
 pytest.importorskip("pymilvus")
-QUERIES = ["越城区2021年计划新建多少个5G基站？", "绍兴市2023年地区生产总值是多少？", "南湖区粮食播种面积", "城市书房"]
+QUERIES = ["越城区2021年计划新建多少个5G基站？",
+           "绍兴市2023年地区生产总值是多少？", "南湖区粮食播种面积", "城市书房"]
 
 
 @pytest.fixture
 def milvus_settings(hash_settings, tmp_path):
-    return hash_settings.with_overrides(store="milvus", milvus_uri=str(tmp_path / "milvus.db"), index_dir=tmp_path / "mindex")
+    return hash_settings.with_overrides(store="milvus", milvus_uri=str(tmp_path / "milvus.db"),
+                                        index_dir=tmp_path / "mindex")
 
 
 def test_milvus_search_matches_faiss(hash_index, milvus_settings):
     build_index(milvus_settings, embedder=HashEmbedder(256))
     faiss_data = store.load(hash_index.index_dir, "hash-bigram@256")
     milvus_data = store.load(milvus_settings.index_dir, "hash-bigram@256")
-    assert milvus_data.manifest["vector_store"]["kind"] == "milvus" and milvus_data.faiss_index.ntotal == len(faiss_data.chunks)
+    assert (milvus_data.manifest["vector_store"]["kind"] == "milvus"
+            and milvus_data.faiss_index.ntotal == len(faiss_data.chunks))
     assert not (store.current_build(milvus_settings.index_dir) / "index.faiss").exists()
     embedder = HashEmbedder(256)
     for query in QUERIES:
@@ -49,7 +52,8 @@ def test_milvus_builds_are_incremental_and_idempotent(milvus_settings, docs):
     first = store.read_manifest(milvus_settings.index_dir)["vector_store"]["collection"]
     assert build_index(milvus_settings, embedder=embedder).up_to_date  # idempotent: nothing written
     path = docs / "002_dfc9f6454bb8835b.txt"
-    path.write_text(path.read_text(encoding="utf-8") + "\n新增一段：2021年计划新建口袋公园12个。\n", encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8")
+                    + "\n新增一段：2021年计划新建口袋公园12个。\n", encoding="utf-8")
     report = build_index(milvus_settings, embedder=embedder)
     assert 0 < report.embedded < report.chunks  # only the changed file's chunks
     second = store.read_manifest(milvus_settings.index_dir)["vector_store"]["collection"]

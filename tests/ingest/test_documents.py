@@ -45,9 +45,11 @@ def _page_texts(path: Path) -> list[str]:
 
 
 def test_kangxi_radicals_and_compatibility_forms_fold():
-    assert fold_compat("绍兴市政府⼯作报告(2024年1⽉29⽇…)") == "绍兴市政府工作报告(2024年1月29日…)"
+    assert (fold_compat("绍兴市政府⼯作报告(2024年1⽉29⽇…)")
+            == "绍兴市政府工作报告(2024年1月29日…)")
     assert fold_compat("地区⽣产总值增⻓，⻔户") == "地区生产总值增长，门户"
-    assert fold_compat("（全角标点）１２") == "（全角标点）１２"  # only ideograph look-alikes change
+    # only ideograph look-alikes change
+    assert fold_compat("（全角标点）１２") == "（全角标点）１２"
 
 
 def test_pdf_text_keeps_every_paragraph_and_drops_running_chrome(loaded):
@@ -106,7 +108,8 @@ def test_a_long_table_is_cut_by_rows_with_its_header_repeated():
 def test_docx_keeps_the_table_between_its_paragraphs(tmp_path):
     write_docx(["前言段落。"], tmp_path / "t.docx", TABLE_ROWS)
     text = load_folder(tmp_path).documents[0].text.splitlines()
-    assert text[0] == "前言段落。" and text[1].startswith("| 指标") and text[-1].startswith("以上目标")
+    assert (text[0] == "前言段落。" and text[1].startswith("| 指标")
+            and text[-1].startswith("以上目标"))
 
 
 def _skipped(folder: Path, **kw) -> dict[str, str]:
@@ -117,7 +120,8 @@ def test_password_protected_pdf_is_skipped_with_a_reason(tmp_path, pdf_folder):
     import pymupdf
 
     with pymupdf.open(str(pdf_folder / "targets.pdf")) as doc:
-        doc.save(str(tmp_path / "locked.pdf"), encryption=pymupdf.PDF_ENCRYPT_AES_256, owner_pw="o", user_pw="u")
+        doc.save(str(tmp_path / "locked.pdf"), encryption=pymupdf.PDF_ENCRYPT_AES_256, owner_pw="o",
+                 user_pw="u")
     shutil.copy(pdf_folder / "targets.docx", tmp_path)
     report = load_folder(tmp_path)
     assert [d.id for d in report.documents] == ["targets.docx"]
@@ -129,7 +133,8 @@ def test_a_damaged_page_costs_only_that_page(tmp_path, pdf_folder, monkeypatch):
 
     shutil.copy(pdf_folder / "report.pdf", tmp_path)
     real = rag.ingest.pdf.read_page
-    monkeypatch.setattr(rag.ingest.pdf, "read_page", lambda page, n, *a: (_ for _ in ()).throw(RuntimeError("bad stream"))
+    monkeypatch.setattr(rag.ingest.pdf, "read_page",
+                        lambda page, n, *a: (_ for _ in ()).throw(RuntimeError("bad stream"))
                         if n == 2 else real(page, n, *a))
     report = load_folder(tmp_path)
     assert report.documents and 2 not in {p for pair in report.documents[0].line_pages for p in pair}
@@ -209,7 +214,8 @@ def test_ocr_lines_are_merged_and_ordered():
     from rag.ingest.ocr import merge_rows
     from rag.ingest.paging import Line
 
-    cells = [Line("指标", 10, 100, 40, 112, 12), Line("9%", 120, 101, 140, 113, 12), Line("下一行", 10, 130, 50, 142, 12)]
+    cells = [Line("指标", 10, 100, 40, 112, 12), Line("9%", 120, 101, 140, 113, 12),
+             Line("下一行", 10, 130, 50, 142, 12)]
     assert [l.text for l in merge_rows(cells)] == ["指标 9%", "下一行"]
 
 
@@ -229,10 +235,12 @@ def test_sources_panel_and_export_show_the_page():
     from rag.app.rendering import sources_html
     from rag.app.transcript import _lines
 
-    passage = {"n": 1, "title": "报告", "section": "一、", "start_line": 40, "end_line": 44, "full_text": "增长9%",
-               "page_start": 3, "page_end": 4, "doc_id": "r.pdf"}
-    citation = {"n": 1, "title": "报告", "section": "一、", "start_line": 40, "end_line": 44, "quote": "增长9%", "doc_id": "r.pdf"}
-    answer = SimpleNamespace(text="增长9%[1]。", refused=False, citations=[citation], passages=[passage], retrieval={})
+    passage = {"n": 1, "title": "报告", "section": "一、", "start_line": 40, "end_line": 44,
+               "full_text": "增长9%", "page_start": 3, "page_end": 4, "doc_id": "r.pdf"}
+    citation = {"n": 1, "title": "报告", "section": "一、", "start_line": 40, "end_line": 44,
+                "quote": "增长9%", "doc_id": "r.pdf"}
+    answer = SimpleNamespace(text="增长9%[1]。", refused=False, citations=[citation], passages=[passage],
+                             retrieval={})
     html = sources_html(answer, lambda item, quote: f"<a>p{item['page_start']}</a>")
     assert "第3–4页" in html and "<a>p3</a>" in html and "第 40" not in html
     assert _lines({**citation, "page_start": 2, "page_end": 2}) == "第2页"
@@ -252,7 +260,8 @@ def test_line_joins_keep_numbers_and_latin_words_whole():
 
     assert glue("增长1", "0.8%") == "增长10.8%" and glue("地区生产", "总值") == "地区生产总值"
     assert glue("digital", "economy") == "digital economy" and glue("develop-", "ment") == "development"
-    assert glue("全社会研发经费支出占GD", "P比重3.2%左右") == "全社会研发经费支出占GDP比重3.2%左右"
+    assert (glue("全社会研发经费支出占GD", "P比重3.2%左右")
+            == "全社会研发经费支出占GDP比重3.2%左右")
 
 
 def test_page_check_finds_the_quote_on_the_cited_page_only(pdf_folder):
@@ -260,12 +269,16 @@ def test_page_check_finds_the_quote_on_the_cited_page_only(pdf_folder):
 
     pages = _page_texts(pdf_folder / "report.pdf")
     quote = "全年实现地区生产总值7791亿元,增长7.8%、居全省第2位。"
-    right = next(n for n, text in enumerate(pages, 1) if normalize("全年实现地区生产总值7791亿元") in text)
-    rows = [{"id": "q", "passages": [{"n": 1, "page_start": right, "page_end": right}, {"n": 2, "page_start": right + 1}],
-             "citations": [{"n": 1, "doc_id": "report.pdf", "quote": quote}, {"n": 2, "doc_id": "report.pdf", "quote": quote},
+    right = next(n for n, text in enumerate(pages, 1)
+                 if normalize("全年实现地区生产总值7791亿元") in text)
+    rows = [{"id": "q", "passages": [{"n": 1, "page_start": right, "page_end": right},
+                                     {"n": 2, "page_start": right + 1}],
+             "citations": [{"n": 1, "doc_id": "report.pdf", "quote": quote},
+                           {"n": 2, "doc_id": "report.pdf", "quote": quote},
                            {"n": 3, "doc_id": "notes.txt", "quote": quote}]}]
     result = check_rows(rows, pdf_folder)
-    assert result["citations_checked"] == 2 and result["page_right"] == 1 and result["page_misses"][0]["pages"][0] == right + 1
+    assert (result["citations_checked"] == 2 and result["page_right"] == 1
+            and result["page_misses"][0]["pages"][0] == right + 1)
 
 
 def test_json_and_api_citations_carry_pages_and_a_where():
@@ -274,7 +287,8 @@ def test_json_and_api_citations_carry_pages_and_a_where():
     from rag.app.rendering import paged_citations
 
     passages = [{"n": 1, "page_start": 3, "page_end": 4}, {"n": 2, "page_start": None, "page_end": None}]
-    citations = [{"n": 1, "section": "一、", "start_line": 5, "end_line": 9}, {"n": 2, "section": "", "start_line": 7, "end_line": 7}]
+    citations = [{"n": 1, "section": "一、", "start_line": 5, "end_line": 9},
+                 {"n": 2, "section": "", "start_line": 7, "end_line": 7}]
     got = paged_citations(SimpleNamespace(citations=citations, passages=passages))
     assert got[0]["page_start"] == 3 and got[0]["where"] == "一、 · 第3–4页"
     assert got[1]["page_start"] is None and got[1]["where"] == "— · 第 7 行"

@@ -32,7 +32,8 @@ def test_ocr_reads_scanned_seed_pages(corpus):
 
     scores = []
     for name in ("000_3c8385710f23eda0.pdf", "004_c92fa45cce4e1a13.pdf"):
-        with pymupdf.open(str(corpus / "scan" / name)) as scan, pymupdf.open(str(corpus / "pdf" / name)) as truth:
+        with (pymupdf.open(str(corpus / "scan" / name)) as scan,
+              pymupdf.open(str(corpus / "pdf" / name)) as truth):
             started = time.perf_counter()
             text = "\n".join(l.text for l in ocr_page(scan[1]))
             print(f"{name} page 2: {time.perf_counter() - started:.1f} s")
@@ -64,7 +65,8 @@ def test_an_image_that_is_not_text(tmp_path):
     rng = np.random.default_rng(0)
     Image.fromarray((rng.random((300, 400, 3)) * 40 + 100).astype("uint8")).save(tmp_path / "photo.jpg")
     reasons = {Path(p).name: r for p, r in load_folder(tmp_path).skipped}
-    assert "no recognizable text" in reasons["photo.jpg"] or "without recognizable text" in reasons["photo.jpg"]
+    assert ("no recognizable text" in reasons["photo.jpg"]
+            or "without recognizable text" in reasons["photo.jpg"])
 
 
 @pytest.fixture(scope="module")
@@ -75,17 +77,20 @@ def table_dir(tmp_path_factory) -> Path:
 
 
 @pytest.mark.parametrize("name", ["targets.pdf", "targets.docx"])
-def test_a_table_question_is_answered_from_the_table(table_dir, tmp_path, name, real_embedder, real_generator):
+def test_a_table_question_is_answered_from_the_table(table_dir, tmp_path, name, real_embedder,
+                                                     real_generator):
     from rag.index.building import build_index
     from rag.answer.pipeline import Pipeline
 
     (tmp_path / "docs").mkdir()
     shutil.copy(table_dir / name, tmp_path / "docs")
-    meta = {name: {"title": TABLE_TITLE, "place": "绍兴市", "date": "2024-01-29"}}  # as the seeds have theirs
+    # as the seeds have theirs
+    meta = {name: {"title": TABLE_TITLE, "place": "绍兴市", "date": "2024-01-29"}}
     (tmp_path / "docs" / "metadata.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     settings = load_settings(docs_dir=tmp_path / "docs", index_dir=tmp_path / "index")
     build_index(settings, embedder=real_embedder)
-    answer = Pipeline.from_settings(settings, embedder=real_embedder, generator=real_generator).answer("绍兴市2024年规上工业增加值的预期增长目标是多少？", [])
+    answer = Pipeline.from_settings(settings, embedder=real_embedder, generator=real_generator).answer(
+        "绍兴市2024年规上工业增加值的预期增长目标是多少？", [])
     print(answer.text, answer.citations)
     assert not answer.refused and "9%" in answer.text
     cited = {p["n"]: p for p in answer.to_dict()["passages"]}

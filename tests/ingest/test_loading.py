@@ -13,7 +13,8 @@ TEXT = "南湖区2021年计划新增城镇就业1.2万人，城镇登记失业�
 
 def test_gbk_big5_utf8_bom(tmp_path):
     (tmp_path / "gbk.txt").write_bytes(TEXT.encode("gbk"))
-    (tmp_path / "big5.txt").write_bytes("越城區國民經濟和社會發展規劃，地區生產總值突破1000億元。".encode("big5") * 3)
+    (tmp_path / "big5.txt").write_bytes(("越城區國民經濟和社會發展規劃，"
+                                         "地區生產總值突破1000億元。").encode("big5") * 3)
     (tmp_path / "bom.txt").write_bytes(b"\xef\xbb\xbf" + TEXT.encode("utf-8"))
     (tmp_path / "gb18030.md").write_bytes(("# 标题\n" + TEXT).encode("gb18030"))
     report = load_folder(tmp_path)
@@ -49,7 +50,8 @@ def test_unreadable_file_skipped(tmp_path):
 def test_html_docx_pdf_and_symlink_loop(tmp_path):
     import docx
 
-    (tmp_path / "page.html").write_text(f"<html><script>var x=1;</script><body><p>{TEXT}</p></body></html>", encoding="utf-8")
+    (tmp_path / "page.html").write_text(f"<html><script>var x=1;</script><body><p>{TEXT}</p></body></html>",
+                                        encoding="utf-8")
     d = docx.Document()
     d.add_paragraph(TEXT)
     d.save(tmp_path / "note.docx")
