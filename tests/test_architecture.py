@@ -112,3 +112,18 @@ def test_the_check_names_an_upward_import(tmp_path):
     problems, found = upward_imports(copy), cycles(copy)
     assert any("rag/zh/tokens.py" in p and "rag.answer.pipeline" in p for p in problems), problems
     assert any("rag.zh.tokens" in c and "rag.answer.pipeline" in c for c in found), found
+
+
+def test_modules_stay_small_and_lines_short():
+    """Small modules and lines a reviewer reads without scrolling: ≤ 300 lines a module,
+    ≤ 110 characters a line (the tests too)."""
+    long_files, long_lines = [], []
+    files = [*PACKAGE.rglob("*.py"), *(PROJECT_ROOT / "tests").rglob("*.py"), PROJECT_ROOT / "app.py"]
+    for path in sorted(files):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        where = path.relative_to(PROJECT_ROOT)
+        if path.is_relative_to(PACKAGE) and len(lines) > 300:
+            long_files.append(f"{where}: {len(lines)} lines")
+        long_lines += [f"{where}:{n}: {len(line)} characters"
+                       for n, line in enumerate(lines, 1) if len(line) > 110]
+    assert long_files == [] and long_lines == [], long_files + long_lines[:20]

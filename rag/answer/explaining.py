@@ -33,10 +33,12 @@ def terms_of(question: str) -> list[str]:
 
 
 def found_terms(terms: list[str], text: str) -> list[str]:
-    """The terms `text` contains; for a long word it lacks ("体育场地"), the shorter words inside it it has ("体育场")."""
+    """The terms `text` contains; for a long word it lacks ("体育场地"), the shorter words inside it it has
+    ("体育场")."""
     found = []
     for term in terms:
-        parts = [term] if term in text else [t for t in tokenize(term) if len(t) >= 2 and t != term and t in text]
+        parts = ([term] if term in text
+                 else [t for t in tokenize(term) if len(t) >= 2 and t != term and t in text])
         found += [p for p in parts if p not in found and not any(p != q and p in q for q in parts)]
     return found
 
@@ -59,7 +61,8 @@ def asked_places(question: str, known: set[str] = frozenset()) -> list[str]:
 
 
 def _where(item) -> str:
-    return " ".join(str(x) for x in (item.get("place"), item.get("title"), item.get("section"), item.get("full_text")) if x)
+    return " ".join(str(x) for x in (item.get("place"), item.get("title"), item.get("section"),
+                                     item.get("full_text")) if x)
 
 
 def _about(item) -> str:
@@ -73,8 +76,9 @@ def _entry(item: dict, terms: list[str], cited: set, seen: bool) -> dict:
     ranks = item.get("ranks") or {}
     text = to_simplified(_where(item)).lower()
     return {"n": item.get("n") if seen else None, "seen": seen, "cited": seen and item.get("n") in cited,
-            "chunk_id": item["chunk_id"], "doc_id": item["doc_id"], "title": item["title"], "section": item.get("section", ""),
-            "place": item.get("place", ""), "start_line": item["start_line"], "end_line": item["end_line"],
+            "chunk_id": item["chunk_id"], "doc_id": item["doc_id"], "title": item["title"],
+            "section": item.get("section", ""), "place": item.get("place", ""),
+            "start_line": item["start_line"], "end_line": item["end_line"],
             "page_start": item.get("page_start"), "page_end": item.get("page_end"),
             "dense_score": round(float(item.get("dense_score", 0.0)), 4), "dense_rank": ranks.get("dense"),
             "bm25_rank": ranks.get("bm25"), "found_by": [r for r in ("dense", "bm25") if r in ranks],
@@ -86,8 +90,8 @@ def hit_item(hit, text: str) -> dict:
     c = hit.chunk
     return {"chunk_id": c.id, "doc_id": c.doc_id, "title": c.title, "section": c.section, "place": c.place,
             "start_line": c.start_line, "end_line": c.end_line, "page_start": getattr(c, "page_start", None),
-            "page_end": getattr(c, "page_end", None), "ranks": dict(hit.ranks), "dense_score": hit.dense_score,
-            "full_text": c.text, "text": text}
+            "page_end": getattr(c, "page_end", None), "ranks": dict(hit.ranks),
+            "dense_score": hit.dense_score, "full_text": c.text, "text": text}
 
 
 def passage_item(p) -> dict:
@@ -99,7 +103,8 @@ def scope_gaps(question: str, items: list[dict], known: set[str] = frozenset()) 
     """Places the question asks about that none of `items` is about, and years none mentions."""
     about = normalize(" ".join(_about(i) for i in items))
     gaps = [f"“{place}”" for place in asked_places(question, known) if place not in about]
-    return gaps + [f"{year}年" for year in sorted(years_in(question) - years_in(" ".join(_where(i) for i in items)))]
+    return gaps + [f"{year}年"
+                   for year in sorted(years_in(question) - years_in(" ".join(_where(i) for i in items)))]
 
 
 def _closest(entries: list[dict], n: int = 2) -> str:
@@ -107,7 +112,8 @@ def _closest(entries: list[dict], n: int = 2) -> str:
     return "、".join(f"《{e['title']}》{e['section'].split(' > ')[0]} {e['dense_score']:.2f}" for e in best)
 
 
-def reason(cause: str | None, entries: list[dict], gaps: list[str], threshold: float, missing: str = "") -> str:
+def reason(cause: str | None, entries: list[dict], gaps: list[str], threshold: float,
+           missing: str = "") -> str:
     """One line: why no answer was given (the place or period nobody wrote about comes first)."""
     seen = [e for e in entries if e["seen"]]
     best = max((e["dense_score"] for e in seen), default=0.0)
@@ -122,17 +128,20 @@ def reason(cause: str | None, entries: list[dict], gaps: list[str], threshold: f
 
 
 def explain(question: str, seen: list[dict], unseen: list[dict], citations: list[dict], *, refused: bool,
-            cause: str | None = None, threshold: float = 0.0, known_places: set[str] = frozenset(), missing: str = "") -> dict:
+            cause: str | None = None, threshold: float = 0.0, known_places: set[str] = frozenset(),
+            missing: str = "") -> dict:
     """The retrieval details of one answer (see the module docstring); `seen`/`unseen` are passage dicts."""
     terms = terms_of(question)
     cited = {c["n"] for c in citations}
     entries = [_entry(i, terms, cited, True) for i in seen] + [_entry(i, terms, cited, False) for i in unseen]
-    gaps = scope_gaps(question, [i for i in seen if i.get("n") in cited] if cited and not refused else seen, known_places)
+    gaps = scope_gaps(question, [i for i in seen if i.get("n") in cited] if cited and not refused else seen,
+                      known_places)
     note = None
     if gaps and not refused:
         note = f"所引用的段落没有提到问题中的{'、'.join(gaps)}，请核对回答是否针对所问的对象"
     return {"question": question, "terms": terms, "places": asked_places(question, known_places),
             "years": sorted(years_in(question)), "passages": entries,
             "citations": [{"n": c["n"], "chunk_id": c["chunk_id"]} for c in citations],
-            "note": note, "reason": reason(cause, entries, gaps, threshold, missing) if refused else None, "threshold": threshold}
+            "note": note, "reason": reason(cause, entries, gaps, threshold, missing) if refused else None,
+            "threshold": threshold}
 

@@ -32,7 +32,8 @@ def core(question: str) -> str:
 def _terms(text: str) -> set[str]:
     """What a follow-up asks about, without its period ("2021年定的目标" asks about nothing new)."""
     text = _CONTEXT.sub("", text)
-    return {t for t in tokenize(text) if len(t) >= 2 and t not in FOLLOWUP_FILLER and not t.isdigit() and not set(t) <= _FUNCTION}
+    return {t for t in tokenize(text)
+            if len(t) >= 2 and t not in FOLLOWUP_FILLER and not t.isdigit() and not set(t) <= _FUNCTION}
 
 
 def _strip_places(text: str) -> str:
@@ -67,7 +68,8 @@ def _places_for(question: str, last_question: str) -> list[str]:
     if own:
         return own
     last = gazetteer().find(last_question)
-    parent = gazetteer().parent_name(last[-1]) if CITY_LEVEL.search(question) and last and last[-1].level == 3 else ""
+    parent = (gazetteer().parent_name(last[-1])
+              if CITY_LEVEL.search(question) and last and last[-1].level == 3 else "")
     if parent:
         return [parent]
     return list(dict.fromkeys(gazetteer().mentions(last_question)))
@@ -80,7 +82,8 @@ def from_context(question: str, last_question: str) -> str:
     asked, places = core(question), _places_for(question, last_question)
     years = _YEAR.findall(asked)
     if not _terms(_strip_places(asked)):
-        text = _YEAR.sub(years[0], last_question, count=1) if years and _YEAR.search(last_question) else last_question
+        text = (_YEAR.sub(years[0], last_question, count=1) if years and _YEAR.search(last_question)
+                else last_question)
         old = gazetteer().mentions(text)
         if old and places and places[0] not in old:
             text = text.replace(old[0], places[0], 1)

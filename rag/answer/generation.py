@@ -25,7 +25,8 @@ class Generator(Protocol):
 
 
 class LlamaGenerator:
-    def __init__(self, path: Path, *, n_ctx: int = 2048, n_threads: int = 2, seed: int = 42, temperature: float = 0.0):
+    def __init__(self, path: Path, *, n_ctx: int = 2048, n_threads: int = 2, seed: int = 42,
+                 temperature: float = 0.0):
         from llama_cpp import Llama
 
         self.llm = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads,
@@ -35,11 +36,13 @@ class LlamaGenerator:
         self.lock = threading.Lock()
         self.last_usage: dict = {}
 
-    def stream(self, messages: list[dict], max_tokens: int = 256, stop: list[str] | None = None) -> Iterator[str]:
+    def stream(self, messages: list[dict], max_tokens: int = 256,
+               stop: list[str] | None = None) -> Iterator[str]:
         with self.lock:
             started, first, n = time.perf_counter(), None, 0
             self.llm.set_seed(self.seed)
-            chunks = self.llm.create_chat_completion(messages=messages, max_tokens=max_tokens, temperature=self.temperature,
+            chunks = self.llm.create_chat_completion(messages=messages, max_tokens=max_tokens,
+                                                     temperature=self.temperature,
                                                      top_k=1 if self.temperature == 0 else 40, seed=self.seed,
                                                      stream=True, stop=stop)
             for chunk in chunks:
@@ -68,8 +71,8 @@ class FakeGenerator:
         text = self.reply(messages)
         for i in range(0, len(text), 3):
             yield text[i:i + 3]
-        self.last_usage = {"prompt_tokens": sum(len(m["content"]) for m in messages), "completion_tokens": len(text),
-                           "first_token_s": 0.0, "total_s": 0.0}
+        self.last_usage = {"prompt_tokens": sum(len(m["content"]) for m in messages),
+                           "completion_tokens": len(text), "first_token_s": 0.0, "total_s": 0.0}
 
 
 class OpenAIGenerator:
@@ -87,15 +90,18 @@ class OpenAIGenerator:
         if not urls:
             from rag.errors import GenerationError
 
-            raise GenerationError("RAG_LLM_BACKEND=openai needs at least one server: set RAG_LLM_URLS=http://host:port/v1")
+            raise GenerationError("RAG_LLM_BACKEND=openai needs at least one server: "
+                                  "set RAG_LLM_URLS=http://host:port/v1")
         self.urls = [u.rstrip("/") if u.rstrip("/").endswith("/v1") else u.rstrip("/") + "/v1" for u in urls]
-        self.clients = [OpenAI(base_url=u, api_key=api_key or "none", timeout=timeout, max_retries=0) for u in self.urls]
+        self.clients = [OpenAI(base_url=u, api_key=api_key or "none", timeout=timeout, max_retries=0)
+                        for u in self.urls]
         self.model, self.seed, self.temperature = model, seed, temperature
         self.id = f"openai:{model}@{len(urls)}"
         self._turns = itertools.count()
         self.last_usage: dict = {}
 
-    def stream(self, messages: list[dict], max_tokens: int = 256, stop: list[str] | None = None) -> Iterator[str]:
+    def stream(self, messages: list[dict], max_tokens: int = 256,
+               stop: list[str] | None = None) -> Iterator[str]:
         import httpx
         import openai
 
@@ -110,22 +116,25 @@ class OpenAIGenerator:
                     yield piece
                 return
             # A server dying mid-stream surfaces as httpx's error, not openai's.
-            except (openai.APIConnectionError, openai.APITimeoutError, openai.InternalServerError, httpx.TransportError) as exc:
+            except (openai.APIConnectionError, openai.APITimeoutError, openai.InternalServerError,
+                    httpx.TransportError) as exc:
                 failures.append(f"{self.urls[i]} ({type(exc).__name__})")
         raise GenerationError("没有可用的回答服务器 / no answer server responded: " + ", ".join(failures)
-                              + ". Start one (e.g. python -m llama_cpp.server --model FILE) or fix RAG_LLM_URLS.")
+                              + ". Start one (e.g. python -m llama_cpp.server --model FILE)"
+                              " or fix RAG_LLM_URLS.")
 
     def _sampling(self) -> dict:
         """llama.cpp's sampling extras, set to the in-process values: its server defaults to
         repeat_penalty 1.1 (in-process 1.0), which changes greedy answers ("[1]500个" for "1500个[1]")."""
-        return {"top_k": 1 if self.temperature == 0 else 40, "top_p": 0.95, "min_p": 0.05, "repeat_penalty": 1.0}
+        return {"top_k": 1 if self.temperature == 0 else 40, "top_p": 0.95, "min_p": 0.05,
+                "repeat_penalty": 1.0}
 
     def _from(self, i: int, messages, max_tokens, stop, skip: int) -> Iterator[str]:
         """Stream from server `i`, leaving out the first `skip` characters (already shown)."""
         started, first, text, n = time.perf_counter(), None, "", 0
         chunks = self.clients[i].chat.completions.create(
-            model=self.model, messages=messages, max_tokens=max_tokens, temperature=self.temperature, seed=self.seed,
-            stop=stop, stream=True, extra_body=self._sampling())
+            model=self.model, messages=messages, max_tokens=max_tokens, temperature=self.temperature,
+            seed=self.seed, stop=stop, stream=True, extra_body=self._sampling())
         for chunk in chunks:
             piece = chunk.choices[0].delta.content if chunk.choices else None
             if not piece:
@@ -135,7 +144,8 @@ class OpenAIGenerator:
             if len(text) > skip:
                 yield text[max(start, skip):]
         self.last_usage = {"prompt_tokens": 0, "completion_tokens": n, "server": self.urls[i],
-                           "first_token_s": (first or time.perf_counter()) - started, "total_s": time.perf_counter() - started}
+                           "first_token_s": (first or time.perf_counter()) - started,
+                           "total_s": time.perf_counter() - started}
 
 
 def load_generator(settings):

@@ -14,8 +14,8 @@ from rag.answer.followups import bare
 from rag.zh.places import gazetteer
 from rag.zh.specifiers import PERIOD, years
 from rag.zh.patterns import PERIOD as _PERIOD, YEAR, without_markers
-from rag.zh.asking import (AGAIN, AMOUNT, COMPARE_FILLER, COMPARING, COMPARISON_ASK, CONTINUING, EACH, EACH_BEFORE_ASK,
-                           TRAILING_COPULA)
+from rag.zh.asking import (AGAIN, AMOUNT, COMPARE_FILLER, COMPARING, COMPARISON_ASK, CONTINUING, EACH,
+                           EACH_BEFORE_ASK, TRAILING_COPULA)
 from rag.zh.genre import WHOLE_LEVEL
 from rag.zh.reporting import AND, MODALITY
 from rag.zh.units import ANY_UNIT, MAGNITUDES
@@ -29,14 +29,16 @@ _ASK = re.compile(rf"(?:{EACH})?(?:是|为|有|达到|增长)?(?:{AMOUNT}|哪几
 
 
 def by_sentence(question: str) -> list[str] | None:
-    """"2021年计划…？2023年实际…？" (or "“十三五”末…？“十四五”…？") → two queries; later ones keep the first's subject."""
+    """"2021年计划…？2023年实际…？" (or "“十三五”末…？“十四五”…？") → two queries; later ones keep the
+    first's subject."""
     parts = [p.strip() for p in _PARTS.findall(question) if len(p.strip()) >= 6]
     found = [years(p) | set(PERIOD.findall(p)) for p in parts]
     places = [frozenset(gazetteer().mentions(p)) for p in parts]
     # Parts about one year and place stay together: splitting them only loses the shared subject,
     # unless each later part names its own place and year ("…规划有什么要求？2021年越城区计划…多少？").
     own = len(parts) > 1 and all(places[i] and found[i] for i in range(1, len(parts)))
-    if len(parts) < 2 or (len(set().union(*found)) < 2 and not (all(places) and len(set(places)) > 1) and not own):
+    if len(parts) < 2 or (len(set().union(*found)) < 2 and not (all(places) and len(set(places)) > 1)
+                          and not own):
         return None
     if any(_YEAR_PAIR.search(p) for p in parts):  # "2023年和2024年…分别是多少？面积有什么不同？" splits by year
         return None
@@ -50,7 +52,8 @@ def by_sentence(question: str) -> list[str] | None:
         metric = metric.replace(name, "")
     # a later part with its own place but nothing else ("绍兴全市2023年实际达到了什么水平？") borrows the metric
     borrow = lambda p: p if not bare(p) else f"{metric}，{p}"
-    return [parts[0]] + [borrow(p) if gazetteer().mentions(p) else f"{subject}，{re.sub(rf'^(?:{CONTINUING}|{AGAIN})', '', p)}" for p in parts[1:]]
+    return [parts[0]] + [borrow(p) if gazetteer().mentions(p)
+                         else f"{subject}，{re.sub(rf'^(?:{CONTINUING}|{AGAIN})', '', p)}" for p in parts[1:]]
 
 
 def by_year_pair(question: str) -> list[str] | None:
@@ -63,7 +66,8 @@ def _place_pair(question: str) -> re.Match | None:
     if len(names) < 2:
         return None
     alt = "|".join(map(re.escape, names))
-    return re.search(rf"({alt})({_QUALIFIER})((?:(?!{alt})[^，,。？?]){{0,24}}?)[，,]?(?:{AND})({alt})({_QUALIFIER})", question)
+    return re.search(rf"({alt})({_QUALIFIER})((?:(?!{alt})[^，,。？?]){{0,24}}?)[，,]?"
+                     rf"(?:{AND})({alt})({_QUALIFIER})", question)
 
 
 def by_place_pair(question: str) -> list[str] | None:
@@ -89,7 +93,8 @@ def by_year_clauses(question: str) -> list[str] | None:
     if not m or m.group(1) == m.group(3):
         return None
     ask = _ASK.search(question)
-    first = question[:m.start(3)].rstrip("，,和与及、跟同以") + (re.sub(rf"^(?:{EACH})", "", ask.group(0)) if ask else "？")
+    first = (question[:m.start(3)].rstrip("，,和与及、跟同以")
+             + (re.sub(rf"^(?:{EACH})", "", ask.group(0)) if ask else "？"))
     return [first, question[:m.start(1)] + question[m.start(3):]]
 
 
@@ -141,4 +146,5 @@ def compare(question: str, queries: list[str], texts: list[str]) -> str:
         return f"比较：{_label(queries[0])}与{_label(queries[1])}相同，均为{a}{unit}。"
     hi, lo = (0, 1) if x > y else (1, 0)
     diff = f"{abs(x - y):.2f}".rstrip("0").rstrip(".") + ("个百分点" if unit == "%" else unit)
-    return f"比较：{_label(queries[hi])}（{found[hi].group(0)}）高于{_label(queries[lo])}（{found[lo].group(0)}），相差{diff}。"
+    return (f"比较：{_label(queries[hi])}（{found[hi].group(0)}）"
+            f"高于{_label(queries[lo])}（{found[lo].group(0)}），相差{diff}。")

@@ -8,84 +8,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
 
-from rag.grounding import citing, horizons, naming, premise, scope
-from rag.grounding.passages import NOT_A_QUESTION, REFUSAL, REFUSAL_TRADITIONAL, pages_label
 from rag.answer import explaining, followups, prompting
-from rag.zh.script import is_traditional
-from rag.errors import InputError
 from rag.answer.parts import compare, subqueries
 from rag.answer.retrieval import Retriever
-
-_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
-
-
-@dataclass
-class Answer:
-    question: str
-    standalone_question: str
-    text: str
-    citations: list[dict] = field(default_factory=list)
-    refused: bool = False
-    passages: list[dict] = field(default_factory=list)
-    timings: dict = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    retrieval: dict = field(default_factory=dict)  # what the answer rests on: explaining.explain()
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    def render_sources(self) -> str:
-        where = lambda c: pages_label(c.get("page_start"), c.get("page_end")) or f"第{c['start_line']}–{c['end_line']}行"
-        lines = [f"[{c['n']}] {c['title']} · {c['section'] or '—'} · {where(c)}\n    {c['quote']}" for c in self.citations]
-        lines += [f"⚠ {w}" for w in self.warnings]
-        if self.retrieval.get("note") or self.retrieval.get("reason"):
-            lines.append(f"检索详情：{self.retrieval.get('reason') or self.retrieval['note']}")
-        return "\n".join(lines)
-
-
-@dataclass
-class Event:
-    kind: str  # status | standalone | passages | token | answer
-    data: object
-
-
-def message_text(content) -> str:
-    """Chat message content as text: a string, or (Gradio, OpenAI) a list of typed parts."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, dict):
-        return str(content.get("text") or content.get("value") or "")
-    if isinstance(content, (list, tuple)):
-        return "".join(message_text(part) for part in content)
-    return ""
-
-
-def history_pairs(messages: list[dict], clean=lambda text: text) -> list[tuple[str, str]]:
-    """(question, answer) pairs from role/content messages; `clean` turns an answer back into plain text."""
-    pairs, question = [], None
-    for m in messages:
-        text = message_text(m.get("content"))
-        if m.get("role") == "user":
-            question = text
-        elif m.get("role") == "assistant" and question and text:
-            pairs.append((question, clean(text)))
-            question = None
-    return pairs
-
-
-def clean_question(question: str, limit: int) -> tuple[str, list[str]]:
-    """Strip control characters; cut an over-long question with a notice instead of overflowing the context."""
-    text = (question or "").translate(_CONTROL).strip()
-    if not text:
-        raise InputError("问题为空，请输入一个问题。/ The question is empty: type a question.")
-    notes = []
-    if len(text) > limit:
-        notes.append(f"问题过长（{len(text)}字），只使用了前{limit}字。/ Question truncated to {limit} characters.")
-        text = text[:limit]
-    return text, notes
-
+from rag.answer.turns import Answer, Event, clean_question
+from rag.grounding import citing, horizons, naming, premise, restating, scope
+from rag.grounding.passages import NOT_A_QUESTION, REFUSAL, REFUSAL_TRADITIONAL
+from rag.zh.script import is_traditional
 
 class Pipeline:
     def __init__(self, settings, retriever: Retriever, generator):
@@ -105,7 +35,8 @@ class Pipeline:
     def standalone(self, question: str, history: list) -> str:
         if not prompting.needs_rewrite(question, history):
             return followups.resolve(question, history) if history else question
-        text = "".join(self.generator.stream(prompting.rewrite_messages(question, history), max_tokens=60)).strip()
+        rewrite = prompting.rewrite_messages(question, history)
+        text = "".join(self.generator.stream(rewrite, max_tokens=60)).strip()
         text = text.splitlines()[0].strip() if text else ""
         if not 4 <= len(text) <= 200:
             return followups.resolve(followups.from_context(question, history[-1][0]), history)
@@ -122,7 +53,8 @@ class Pipeline:
         traditional = is_traditional(question) or "繁体" in directive
         yield Event("status", "检索中…")
         if not asked:
-            yield from self._refuse(question, question, [], traditional, notes, 0.0, started, "instruction", NOT_A_QUESTION)
+            yield from self._refuse(question, question, [], traditional, notes, 0.0, started, "instruction",
+                                    NOT_A_QUESTION)
             return
         standalone = self.standalone(asked, history)
         claim = premise.find(standalone)
@@ -134,39 +66,46 @@ class Pipeline:
         yield Event("passages", passages)
         if not passages or max(p.score for p in passages) < s.refuse_below:
             cause = "low_score" if passages else "empty"
-            yield from self._refuse(question, standalone, parts, traditional, notes, retrieve_ms, started, cause)
+            yield from self._refuse(question, standalone, parts, traditional, notes, retrieve_ms, started,
+                                    cause)
             return
         yield Event("status", "生成中…")
         # A unit or an "achieved" reading the rewrite brought in ("打算新增几家" → "新增了多少家") is not the user's.
         own = scope.constraints(asked)
         clock = {"first": None, "usage": {"prompt_tokens": 0, "completion_tokens": 0}, "directive": directive,
                  "typed": asked if standalone != asked else "",
-                 "own_unit": standalone == asked or bool(own.unit), "own_actual": standalone == asked or own.actual}
+                 "own_unit": standalone == asked or bool(own.unit),
+                 "own_actual": standalone == asked or own.actual}
         answers = []
         for n, (query, group) in enumerate(parts):
             if n:
                 yield Event("token", "\n")
             answers.append((yield from self._answer_part(query, group, traditional, clock)))
         checked = citing.combine(answers)
-        comparison = "" if any(a.refused for a in answers) else compare(standalone, [q for q, _ in parts], [a.text for a in answers])
+        comparison = "" if any(a.refused for a in answers) else compare(
+            standalone, [q for q, _ in parts], [a.text for a in answers])
         if comparison:
             checked.text += "\n" + comparison
             yield Event("token", "\n" + comparison)
         verdict = premise.verdict(claim, checked.text, traditional) if claim and not checked.refused else ""
-        if claim and claim.aside:  # searched after the answer: the passages about what is asked seldom state the premise
+        # searched after the answer: the passages about what is asked seldom state the premise
+        if claim and claim.aside:
             passages += self._premise_passages(claim.open, passages, traditional)
         found = premise.contradiction(claim, passages) if claim else None
         found = None if found and found[0] in checked.text else found  # the answer already quotes it
         if found:  # the passage's own words replace the generic verdict, and answer even after a refusal
             window, p = found
-            verdict, checked.refused, checked.cause = premise.correction(claim, window, p.n, traditional), False, ""
+            verdict = premise.correction(claim, window, p.n, traditional)
+            checked.refused, checked.cause = False, ""
             if all(c["n"] != p.n for c in checked.citations):
-                checked.citations = sorted(checked.citations + [citing.cite(p, [], window)], key=lambda c: c["n"])
+                checked.citations = sorted(checked.citations + [citing.cite(p, [], window)],
+                                           key=lambda c: c["n"])
         if verdict:
             checked.text += "\n" + verdict
             yield Event("token", "\n" + verdict)
         cause = checked.cause if checked.refused else None
-        retrieval = self.explain(standalone, parts, checked.citations, checked.refused, cause, checked.missing)
+        retrieval = self.explain(standalone, parts, checked.citations, checked.refused, cause,
+                                 checked.missing)
         first = clock["first"] or time.perf_counter()
         timings = {"retrieve_ms": round(retrieve_ms, 1), "first_token_ms": round((first - started) * 1000, 1),
                    "total_ms": round((time.perf_counter() - started) * 1000, 1), **clock["usage"]}
@@ -193,27 +132,32 @@ class Pipeline:
             return citing.Checked(text=text, refused=True, cause="scope", missing=missing)
         text, shown = yield from self._generate(clock["directive"] + query, usable, traditional, clock)
         checked = citing.check(text, usable, query, wanted, traditional, prompting.SYSTEM_PROMPT)
-        best = prompting.closest(query, usable, self.settings.second_look) if checked.refused and checked.cause == "model" else None
+        second = checked.refused and checked.cause == "model"
+        best = prompting.closest(query, usable, self.settings.second_look) if second else None
         if best:
             usable = [prompting.whole(best, traditional)]
-            text, again = yield from self._generate(clock["directive"] + query, usable, traditional, clock, "\n" if shown else "")
-            checked, shown = citing.check(text, usable, query, wanted, traditional, prompting.SYSTEM_PROMPT), shown or again
+            text, again = yield from self._generate(clock["directive"] + query, usable, traditional, clock,
+                                                    "\n" if shown else "")
+            checked = citing.check(text, usable, query, wanted, traditional, prompting.SYSTEM_PROMPT)
+            shown = shown or again
         unnamed = "" if checked.refused else naming.unnamed(query, checked.text)
         if unnamed:  # asked the names of counted things; the answer names none of them
-            checked = citing.Checked(text=scope.describe(unnamed, traditional), refused=True, cause="withheld", missing=unnamed)
+            checked = citing.Checked(text=scope.describe(unnamed, traditional), refused=True,
+                                     cause="withheld", missing=unnamed)
         if checked.refused and checked.cause == "model" and not shown:
             yield Event("token", checked.text)
-        rest = (citing.parallel_rest(checked, query, traditional) or citing.hollow_rest(checked, query, traditional)
-                or citing.named_rest(checked, query, traditional) or citing.bare_rest(checked, query, traditional))
+        rest = restating.added(checked, query, traditional)
         if rest:
             checked.text += "\n" + rest
             yield Event("token", "\n" + rest)
         return checked
 
     def _generate(self, query: str, passages: list, traditional: bool, clock: dict, lead: str = ""):
-        """(answer, whether any of it was shown): streamed, but a refusal is held back, as a second look may still answer."""
+        """(answer, whether any of it was shown): streamed, but a refusal is held back, as a second look
+        may still answer."""
         pieces, held = [], True
-        for piece in self.generator.stream(prompting.messages(query, passages, traditional), max_tokens=self.settings.max_answer_tokens):
+        prompt = prompting.messages(query, passages, traditional)
+        for piece in self.generator.stream(prompt, max_tokens=self.settings.max_answer_tokens):
             clock["first"] = clock["first"] or time.perf_counter()
             pieces.append(piece)
             text = "".join(pieces)
@@ -238,15 +182,19 @@ class Pipeline:
         for query in queries:
             hits = [h for h in self.retriever.search(query, per + len(seen)) if h.chunk.id not in seen][:per]
             seen.update(h.chunk.id for h in hits)
-            parts.append((query, prompting.make_passages(hits, query, self.settings.passage_chars, traditional, start=offset + 1)))
+            passages = prompting.make_passages(hits, query, self.settings.passage_chars, traditional,
+                                               start=offset + 1)
+            parts.append((query, passages))
             offset += len(hits)
         return parts
 
     def _premise_passages(self, query: str, shown: list, traditional: bool, most: int = 2) -> list:
-        """The best passages for the premise's own open question that are not shown yet, numbered after them."""
+        """The best passages for the premise's own open question that are not shown yet, numbered after
+        them."""
         seen = {p.chunk_id for p in shown}
         hits = [h for h in self.retriever.search(query, most + len(seen)) if h.chunk.id not in seen][:most]
-        return prompting.make_passages(hits, query, self.settings.passage_chars, traditional, start=len(shown) + 1)
+        return prompting.make_passages(hits, query, self.settings.passage_chars, traditional,
+                                       start=len(shown) + 1)
 
     def unseen(self, parts: list[tuple[str, list]]) -> list[dict]:
         """The best few passages the model did not see, for the retrieval details.
@@ -264,20 +212,23 @@ class Pipeline:
 
     def explain(self, standalone, parts, citations=(), refused=False, cause=None, missing="") -> dict:
         seen = [explaining.passage_item(p) for _, group in parts for p in group]
-        return explaining.explain(standalone, seen, self.unseen(parts) if parts else [], list(citations), refused=refused,
-                                  cause=cause, threshold=self.settings.refuse_below, known_places=self.retriever.place_names,
+        return explaining.explain(standalone, seen, self.unseen(parts) if parts else [], list(citations),
+                                  refused=refused, cause=cause, threshold=self.settings.refuse_below,
+                                  known_places=self.retriever.place_names,
                                   missing=missing)
 
-    def _refuse(self, question, standalone, parts, traditional, notes, retrieve_ms, started, cause, text=None) -> Iterator[Event]:
+    def _refuse(self, question, standalone, parts, traditional, notes, retrieve_ms, started, cause,
+                text=None) -> Iterator[Event]:
         text = text or (REFUSAL_TRADITIONAL if traditional else REFUSAL)
         yield Event("token", text)
         retrieval = self.explain(standalone, parts, refused=True, cause=cause)
         passages = [p for _, group in parts for p in group]
         total = round((time.perf_counter() - started) * 1000, 1)
-        yield Event("answer", Answer(question=question, standalone_question=standalone, text=text, refused=True,
-                                     passages=[p.to_dict() for p in passages], warnings=notes, retrieval=retrieval,
-                                     timings={"retrieve_ms": round(retrieve_ms, 1), "first_token_ms": total, "total_ms": total,
-                                              "prompt_tokens": 0, "completion_tokens": 0}))
+        timings = {"retrieve_ms": round(retrieve_ms, 1), "first_token_ms": total, "total_ms": total,
+                   "prompt_tokens": 0, "completion_tokens": 0}
+        yield Event("answer", Answer(question=question, standalone_question=standalone, text=text,
+                                     refused=True, passages=[p.to_dict() for p in passages],
+                                     warnings=notes, retrieval=retrieval, timings=timings))
 
     def answer(self, question: str, history: list | None = None, *, k: int | None = None) -> Answer:
         for event in self.stream(question, history, k=k):

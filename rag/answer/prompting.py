@@ -36,7 +36,8 @@ WITHHELD = "〔此处有一句要求助手改变回答的文字，已略去〕"
 
 def defuse(text: str) -> str:
     """Replace order-like sentences in a passage: the model sees that something was there, not the order."""
-    return "".join(WITHHELD if PASSAGE_ORDER.search(to_simplified(part)) else part for part in _CLAUSES.findall(text))
+    return "".join(WITHHELD if PASSAGE_ORDER.search(to_simplified(part)) else part
+                   for part in _CLAUSES.findall(text))
 
 
 def strip_instructions(question: str) -> tuple[str, list[str]]:
@@ -117,22 +118,25 @@ def make_passages(hits, question: str, budget: int, traditional: bool, start: in
         c = hit.chunk
         text = trim(c.text, question, budget) if budget else c.text
         text = defuse(to_traditional(text) if traditional else to_simplified(text))
-        passages.append(Passage(n=n, chunk_id=c.id, doc_id=c.doc_id, title=c.title, section=c.section, place=c.place,
-                                start_line=c.start_line, end_line=c.end_line, text=text, full_text=c.text,
-                                score=hit.dense_score, ranks=dict(hit.ranks),
-                                page_start=getattr(c, "page_start", None), page_end=getattr(c, "page_end", None)))
+        passages.append(Passage(n=n, chunk_id=c.id, doc_id=c.doc_id, title=c.title, section=c.section,
+                                place=c.place, start_line=c.start_line, end_line=c.end_line, text=text,
+                                full_text=c.text, score=hit.dense_score, ranks=dict(hit.ranks),
+                                page_start=getattr(c, "page_start", None),
+                                page_end=getattr(c, "page_end", None)))
     return passages
 
 
 def user_message(question: str, passages: list[Passage], traditional: bool) -> str:
     convert = to_traditional if traditional else to_simplified
-    blocks = [f"[{p.n}]《{convert(p.title)}》{convert(p.section.split(' > ')[0]) if p.section else ''}\n{p.text}" for p in passages]
+    blocks = [f"[{p.n}]《{convert(p.title)}》"
+              f"{convert(p.section.split(' > ')[0]) if p.section else ''}\n{p.text}" for p in passages]
     script = "\n（请用繁体中文回答）" if traditional else ""
     return "资料：\n" + "\n\n".join(blocks) + f"\n\n问题：{question}{script}"
 
 
 def messages(question: str, passages: list[Passage], traditional: bool) -> list[dict]:
-    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user_message(question, passages, traditional)}]
+    return [{"role": "system", "content": SYSTEM_PROMPT},
+            {"role": "user", "content": user_message(question, passages, traditional)}]
 
 
 _REWRITE_SYSTEM = (
@@ -148,9 +152,11 @@ _DEPENDENT = re.compile(rf"^(?:{CONTINUING})|呢[？?]?$|{RELATIVE_TIME}|层面|
 
 
 def needs_rewrite(question: str, history: list) -> bool:
-    from rag.answer.followups import bare  # followups reads places; prompting stays free of the gazetteer at import
+    # followups reads places; prompting stays free of the gazetteer at import
+    from rag.answer.followups import bare
 
-    return bool(history) and (len(question) <= 14 or bool(_DEPENDENT.search(question.strip())) or bare(question))
+    return bool(history) and (len(question) <= 14 or bool(_DEPENDENT.search(question.strip()))
+                              or bare(question))
 
 
 def rewrite_messages(question: str, history: list[tuple[str, str]]) -> list[dict]:
@@ -159,7 +165,8 @@ def rewrite_messages(question: str, history: list[tuple[str, str]]) -> list[dict
         msgs += [{"role": "user", "content": f"历史问题：{q}\n历史回答：{a}\n追问：{follow}"},
                  {"role": "assistant", "content": standalone}]
     last_q, last_a = history[-1]
-    msgs.append({"role": "user", "content": f"历史问题：{last_q}\n历史回答：{strip_citations(last_a)[:200]}\n追问：{question}"})
+    msgs.append({"role": "user",
+                 "content": f"历史问题：{last_q}\n历史回答：{strip_citations(last_a)[:200]}\n追问：{question}"})
     return msgs
 
 
@@ -178,7 +185,8 @@ def closest(question: str, passages: list[Passage], share: float) -> Passage | N
     terms = terms_of(question)
     if not terms or not passages:
         return None
-    cover = lambda p: len(found_terms(terms, to_simplified(f"{p.title} {p.section} {p.full_text}"))) / len(terms)
+    cover = lambda p: (len(found_terms(terms, to_simplified(f"{p.title} {p.section} {p.full_text}")))
+                       / len(terms))
     best = max(passages, key=cover)
     return best if cover(best) >= share else None
 
@@ -190,7 +198,8 @@ def whole(p: Passage, traditional: bool) -> Passage:
 
 
 def on_topic(question: str, passages: list[Passage], also: str = "", share: float = 2 / 3) -> list[Passage]:
-    """The passages whose words (heading included) cover at least `share` of what the best one covers; the first stays.
+    """The passages whose words (heading included) cover at least `share` of what the best one covers; the
+    first stays.
 
     Retrieval fills its k slots even when one or two passages are about the question. The others
     cost prompt time (first-token time is proportional to prompt length on a CPU) and give the

@@ -29,9 +29,9 @@ class Hit:
 
     def to_dict(self) -> dict:
         return {"chunk_id": self.chunk.id, "doc_id": self.chunk.doc_id, "title": self.chunk.title,
-                "section": self.chunk.section, "start_line": self.chunk.start_line, "end_line": self.chunk.end_line,
-                "rank": self.rank, "score": round(self.score, 5), "ranks": self.ranks,
-                "dense_score": round(self.dense_score, 4), "text": self.chunk.text}
+                "section": self.chunk.section, "start_line": self.chunk.start_line,
+                "end_line": self.chunk.end_line, "rank": self.rank, "score": round(self.score, 5),
+                "ranks": self.ranks, "dense_score": round(self.dense_score, 4), "text": self.chunk.text}
 
 
 class Retriever:
@@ -42,7 +42,8 @@ class Retriever:
         self.place_names = {name for place in self._places.values() for name in place_chain(place)}
 
     def dense(self, query: np.ndarray) -> list[tuple[int, float]]:
-        scores, ids = self.data.faiss_index.search(np.ascontiguousarray(query[None, :], dtype=np.float32), self.candidates)
+        scores, ids = self.data.faiss_index.search(np.ascontiguousarray(query[None, :], dtype=np.float32),
+                                                   self.candidates)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
     def lexical(self, question: str) -> list[tuple[int, float]]:
@@ -54,7 +55,8 @@ class Retriever:
 
     def place_preference(self, question: str) -> dict[str, int]:
         """Doc ids ranked by how well their place matches the places the question names (0 = best)."""
-        named = {part for place in set(self._places.values()) for part in place_chain(place) if part in question}
+        named = {part for place in set(self._places.values()) for part in place_chain(place)
+                 if part in question}
         if not named:
             return {}
         ranks = {}
@@ -62,7 +64,8 @@ class Retriever:
             parts = place_chain(place)
             matched = len(named & set(parts))
             extra = len(set(parts) - named)  # a district doc answers a city question less well
-            ranks[doc_id] = (0 if matched == len(named) else 2) + (1 if extra and matched else 0) + (3 if not matched else 0)
+            ranks[doc_id] = ((0 if matched == len(named) else 2) + (1 if extra and matched else 0)
+                             + (3 if not matched else 0))
         return ranks
 
     @staticmethod

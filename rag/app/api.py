@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from rag import __version__
 from rag.errors import InputError, RagError
-from rag.answer.pipeline import history_pairs, message_text
+from rag.answer.turns import history_pairs, message_text
 from rag.app.rendering import paged_citations
 from rag.app.service import ChatService
 

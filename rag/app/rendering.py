@@ -13,7 +13,7 @@ import html
 import re
 
 from rag.grounding.passages import pages_label
-from rag.grounding.citing import numbers
+from rag.zh.specifiers import numbers
 from rag.zh.patterns import without_markers
 
 META_CLASS = "rag-meta"

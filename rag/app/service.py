@@ -20,7 +20,7 @@ from pathlib import Path
 from rag.index import store
 from rag.errors import IndexError_, InputError
 from rag.ingest.loading import SUPPORTED
-from rag.answer.pipeline import Event
+from rag.answer.turns import Event
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 

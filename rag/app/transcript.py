@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from rag.answer.pipeline import message_text
+from rag.answer.turns import message_text
 from rag.app.rendering import plain_text
 from rag.grounding.passages import pages_label
 

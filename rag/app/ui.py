@@ -15,7 +15,7 @@ from rag.app import transcript
 from rag.errors import RagError
 from rag.ingest.loading import SUPPORTED
 from rag.app.pageview import for_folder
-from rag.answer.pipeline import history_pairs, message_text
+from rag.answer.turns import history_pairs, message_text
 from rag.app.rendering import (CSS, DETAILS_CLASS, HEAD_JS, answer_html, passages_html, plain_text,
                                sources_html)
 from rag.app.service import ChatService

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from rag.grounding.citing import contains_number, numbers
+from rag.zh.specifiers import contains_number, numbers
 from rag.zh.script import normalize
 from rag.zh.patterns import without_markers
 

@@ -13,14 +13,11 @@ from dataclasses import dataclass, field
 
 from rag.grounding import scope
 from rag.grounding.figures import as_written
-from rag.zh.script import normalize, to_simplified, to_traditional
-from rag.zh.clauses import SENTENCE, clauses
 from rag.grounding.passages import REFUSAL, Passage
-from rag.zh.specifiers import contains_number, numbers, without_years
+from rag.zh.clauses import SENTENCE, clauses
 from rag.zh.patterns import CITATION, bigrams
-from rag.zh.asking import ASKS_AMOUNT, ASKS_WORDS
-from rag.zh.reporting import AND
-from rag.zh.units import ANY_UNIT, MAGNITUDES
+from rag.zh.script import normalize
+from rag.zh.specifiers import contains_number, numbers
 
 _MARK = CITATION
 
@@ -48,7 +45,8 @@ def _quote(p: Passage, figures: list[str], sentence: str) -> str:
     from rag.zh.clauses import sentences
 
     parts = sentences(p.full_text) or [p.full_text]
-    best = max(parts, key=lambda s: (sum(contains_number(s, f) for f in figures), len(set(normalize(s)) & set(normalize(sentence)))))
+    best = max(parts, key=lambda s: (sum(contains_number(s, f) for f in figures),
+                                     len(set(normalize(s)) & set(normalize(sentence)))))
     return best[:200]
 
 
@@ -87,7 +85,8 @@ def _by_items(sentence: str, passages: dict[int, Passage]) -> list[int]:
     return sorted(chosen) if len(covered) >= 0.6 * len(items) else []
 
 
-def _fix_sentence(sentence: str, passages: dict[int, Passage], question_numbers: set[str], used: dict, warnings: list) -> str:
+def _fix_sentence(sentence: str, passages: dict[int, Passage], question_numbers: set[str], used: dict,
+                  warnings: list) -> str:
     cited = [int(m) for m in _MARK.findall(sentence) if m.isdigit() and int(m) in passages]
     body = _MARK.sub("", sentence)
     figures = [f for f in numbers(body) if f not in question_numbers]
@@ -95,7 +94,8 @@ def _fix_sentence(sentence: str, passages: dict[int, Passage], question_numbers:
         # Two passages with the figure: the one whose wording the sentence shares ("上限5000人" vs "5000人次")
         shared = lambda n: len(_bigrams(body) & _bigrams(passages[n].full_text))
         best = max(passages, key=lambda n: (_supports(passages[n], figures), n in cited, shared(n), -n))
-        if _supports(passages[best], figures) > max((_supports(passages[n], figures) for n in cited), default=0):
+        cited_best = max((_supports(passages[n], figures) for n in cited), default=0)
+        if _supports(passages[best], figures) > cited_best:
             cited = [best] + [n for n in cited if _supports(passages[n], figures)]
         for f in figures:
             if any(contains_number(_support_text(passages[n]), f) for n in cited):
@@ -113,7 +113,8 @@ def _fix_sentence(sentence: str, passages: dict[int, Passage], question_numbers:
     for n in cited:
         used.setdefault(n, (figures, body))
     end = re.search(r"[。！？；!?;]$", body)
-    return (body[:-1] if end else body).rstrip() + "".join(f"[{n}]" for n in cited) + (end.group(0) if end else "")
+    markers = "".join(f"[{n}]" for n in cited)
+    return (body[:-1] if end else body).rstrip() + markers + (end.group(0) if end else "")
 
 
 def _reread(sentence: str, passages: dict[int, Passage], wanted) -> str:
@@ -146,7 +147,8 @@ def check(answer: str, passages: list[Passage], question: str, wanted=None, trad
     """The model's answer with its citations checked; withheld when no cited passage backs it
     or when it repeats the `system_prompt` it was given."""
     if system_prompt and leaks_prompt(answer, system_prompt):
-        return Checked(text=REFUSAL, refused=True, cause="withheld", warnings=["回答中含有系统提示内容，已拦下 / the answer repeated the system prompt and was withheld"])
+        return Checked(text=REFUSAL, refused=True, cause="withheld",
+                       warnings=["回答中含有系统提示内容，已拦下 / the answer repeated the system prompt and was withheld"])
     if is_refusal(answer) or not passages:
         return Checked(text=answer.strip() or REFUSAL, refused=True, cause="model")
     by_n = {p.n: p for p in passages}
@@ -155,18 +157,21 @@ def check(answer: str, passages: list[Passage], question: str, wanted=None, trad
     warnings: list[str] = []
     answer = re.sub(r"([。！？；!?;])((?:\[(?:\d{1,2}|n|N)\])+)", r"\2\1", answer.strip())  # "…个。[1]" → "…个[1]。"
     if wanted is not None and wanted.unit:
-        answer = "\n".join("".join(_reread(s, by_n, wanted) for s in SENTENCE.findall(line)) for line in answer.split("\n"))
-    fixed = "\n".join("".join(_fix_sentence(s, by_n, question_numbers, used, warnings) for s in SENTENCE.findall(line))
-                      for line in answer.split("\n"))
+        answer = "\n".join("".join(_reread(s, by_n, wanted) for s in SENTENCE.findall(line))
+                           for line in answer.split("\n"))
+    fixed = "\n".join("".join(_fix_sentence(s, by_n, question_numbers, used, warnings)
+                              for s in SENTENCE.findall(line)) for line in answer.split("\n"))
     if _invented(fixed, passages, question_numbers):
         return Checked(text=REFUSAL, refused=True, cause="withheld",
-                       warnings=["回答中的数字都不在检索到的资料里，已拦下 / no figure of the answer is in any passage, withheld: " + _MARK.sub("", fixed)[:160]])
+                       warnings=["回答中的数字都不在检索到的资料里，已拦下 / no figure of the answer is in any "
+                                 "passage, withheld: " + _MARK.sub("", fixed)[:160]])
     # the question's words pick the cited sentence too: a bare "8%" matches every sentence holding an 8%
     citations = [cite(by_n[n], used[n][0], used[n][1] + question) for n in sorted(used)]
     missing = _unbacked(citations, by_n, wanted, {n: figures for n, (figures, _) in used.items()})
     if missing is not None:
         note = "回答没有可核对的引用，已拦下 / no cited passage backs the answer, withheld: "
-        return Checked(text=scope.describe(missing, traditional), refused=True, cause="withheld", missing=missing,
+        return Checked(text=scope.describe(missing, traditional), refused=True, cause="withheld",
+                       missing=missing,
                        warnings=[note + _MARK.sub("", fixed)[:160]])
     return Checked(text=fixed, citations=citations, warnings=list(dict.fromkeys(warnings)))
 
@@ -179,108 +184,20 @@ def _invented(answer: str, passages: list[Passage], question_numbers: set[str]) 
 
 def cite(p: Passage, figures: list[str], sentence: str) -> dict:
     return {"n": p.n, "chunk_id": p.chunk_id, "doc_id": p.doc_id, "title": p.title, "section": p.section,
-            "start_line": p.start_line, "end_line": p.end_line, "page_start": p.page_start, "page_end": p.page_end,
+            "start_line": p.start_line, "end_line": p.end_line, "page_start": p.page_start,
+            "page_end": p.page_end,
             "quote": _quote(p, figures, sentence)}
 
 
 def _unbacked(citations: list[dict], by_n: dict, wanted, figures: dict) -> str | None:
-    """None when some citation backs the answer; else what the cited passages lack ('' if nothing is cited)."""
+    """None when some citation backs the answer; else what the cited passages lack ('' if nothing is
+    cited)."""
     if not citations:
         return ""
     if wanted is None:
         return None
     gaps = [scope.answer_gap(wanted, by_n[c["n"]], c["quote"], figures.get(c["n"], ())) for c in citations]
     return None if not all(gaps) else gaps[0]
-
-
-_PARALLEL = re.compile(rf"\d[^、，,]*、[^、，,]*\d|分别[^，,]*\d[^，,]*(?:{AND})[^，,]*\d")
-_FIGURE_UNIT = re.compile(r"(\d+(?:\.\d+)?)([^\d.、，,]?)")
-
-
-def _holding(parts: list[str], figure: str, question: str) -> int | None:
-    """The clause holding `figure` that shares most words with the question ("收入增长8%…分别增长7.5%、8%")."""
-    grams = _bigrams(re.sub(r"[\W\d_]", "", question))
-    found = [i for i, c in enumerate(parts) if contains_number(c, figure)]
-    return max(found, key=lambda i: (len(grams & _bigrams(parts[i])), -i)) if found else None
-
-
-def parallel_rest(checked: Checked, question: str, traditional: bool = False) -> str:
-    """The cited clause of a parallel list the answer gave only part of ("分别达到98%、99%以上" → "99%").
-
-    The small model often copies one figure of such a list; the clause itself is added, verbatim and cited,
-    in the answer's script.
-    """
-    if checked.refused:
-        return ""
-    given, asked = set(numbers(_MARK.sub("", checked.text))), set(numbers(question))
-    added = []
-    for c in checked.citations:
-        parts = clauses(c["quote"])
-        for clause in (parts[i] for i in sorted({_holding(parts, f, question) for f in given} - {None})):
-            body = without_years(normalize(clause))
-            units = {}
-            for number, unit in _FIGURE_UNIT.findall(body):
-                units.setdefault(unit, set()).add(number)
-            # a list of like figures ("98%、99%", "10人以上、…40人以上"), not "450亿元、增长28.5%"
-            if _PARALLEL.search(body) and any(same & given and same - given - asked for same in units.values()):
-                added.append(_verbatim(clause.strip(), c["n"], traditional))
-    return "；".join(dict.fromkeys(added))
-
-
-def hollow_rest(checked: Checked, question: str, traditional: bool = False) -> str:
-    """An answer that only restates the question ("…目标具体是：[1]") or counts with no figure gets its cited sentence."""
-    if checked.refused or not checked.citations:
-        return ""
-    text = _MARK.sub("", checked.text)
-    said = _bigrams(re.sub(r"[\W\d_]", "", text)) - _bigrams(question)
-    new_figures, quoted = set(numbers(text)) - set(numbers(question)), set(numbers(checked.citations[0]["quote"]))
-    if (len(said) >= 3 and not (ASKS_AMOUNT.search(question) and quoted - set(numbers(question)))) or new_figures:
-        return ""
-    return _verbatim(checked.citations[0]["quote"], checked.citations[0]["n"], traditional)
-
-
-def bare_rest(checked: Checked, question: str, traditional: bool = False) -> str:
-    """An answer that is only a figure ("8%[1]") gets the cited clause that says what the figure is of."""
-    if checked.refused or not checked.citations:
-        return ""
-    words = re.sub(rf"[^\u4e00-\u9fff]|{MAGNITUDES}|{ANY_UNIT}", "", _MARK.sub("", checked.text))
-    figures = numbers(_MARK.sub("", checked.text))
-    if len(words) >= 2 or not figures:
-        return ""
-    cite_ = checked.citations[0]
-    parts = clauses(cite_["quote"])
-    at = _holding(parts, figures[0], question)
-    if at is None:
-        return ""
-    own = len(re.sub(r"[^\u4e00-\u9fff]", "", parts[at]))
-    clause = "，".join(parts[at - 1:at + 1]) if own < 4 and at else parts[at]
-    return _verbatim(clause.strip(), cite_["n"], traditional)
-
-
-# "叫什么/指的是哪个/是谁/如何" asks for words, not a count: the small model paraphrases a name
-# ("浙江省大救助信息系统" for "…“浙里救”"), so the passage's own clauses are shown under the answer.
-
-
-def named_rest(checked: Checked, question: str, traditional: bool = False, most: int = 2) -> str:
-    """For a question that asks for words, answered without a figure of its own: the cited clauses
-    sharing most words with the question, verbatim and cited, unless the answer already says them."""
-    if checked.refused or not ASKS_WORDS.search(question) or ASKS_AMOUNT.search(question):
-        return ""
-    said = _MARK.sub("", checked.text)
-    if set(numbers(said)) - set(numbers(question)):
-        return ""
-    words = lambda t: _bigrams(re.sub(r"[\W\d_]", "", t))  # punctuation and footnote numbers are not words
-    grams, said = words(question), words(said)
-    new = lambda c: len(words(c) - said) > 0.2 * len(words(c))
-    found = [(len(grams & words(c)), -i, c.strip(), cite["n"]) for cite in checked.citations
-             for i, c in enumerate(clauses(cite["quote"]))]
-    best = sorted((f for f in found if f[0] >= 3 and new(f[2])), reverse=True)[:most]
-    return "；".join(_verbatim(clause, n, traditional) for *_, clause, n in sorted(best, key=lambda f: (f[3], -f[1])))
-
-
-def _verbatim(text: str, n: int, traditional: bool) -> str:
-    """A passage's own words added under an answer, cited and in the answer's script."""
-    return f"原文：“{(to_traditional if traditional else to_simplified)(text)}”[{n}]"
 
 
 def combine(parts: list[Checked]) -> Checked:
@@ -291,5 +208,6 @@ def combine(parts: list[Checked]) -> Checked:
     citations = sorted((c for p in parts for c in p.citations), key=lambda c: c["n"])
     causes = [p for p in parts if p.refused]
     return Checked(text="\n".join(p.text.strip() for p in parts), citations=citations, refused=refused,
-                   warnings=list(dict.fromkeys(w for p in parts for w in p.warnings)), cause=causes[0].cause if refused else "",
+                   warnings=list(dict.fromkeys(w for p in parts for w in p.warnings)),
+                   cause=causes[0].cause if refused else "",
                    missing=causes[0].missing if refused else "")

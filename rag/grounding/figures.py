@@ -55,7 +55,8 @@ def _before(text: str, start: int, said: str, number: str, sources: list[str]) -
     if not said or text[max(0, start - 3):start].endswith(BEFORE):
         return ""
     pattern = re.compile(rf"(?<![\d.]){re.escape(number)}(?=[余多]?{re.escape(said[0])})")
-    found = {next((b for b in BEFORE if s[:m.start()].endswith(b)), "") for s in sources for m in pattern.finditer(s)}
+    found = {next((b for b in BEFORE if s[:m.start()].endswith(b)), "")
+             for s in sources for m in pattern.finditer(s)}
     return found.pop() if len(found) == 1 else ""
 
 

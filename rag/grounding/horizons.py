@@ -60,7 +60,8 @@ def of_passage(p) -> Horizon:
 
 
 def asked(question: str) -> Horizon:
-    """The years and periods a question (or a chunk's own text) names: a heading read without a document year."""
+    """The years and periods a question (or a chunk's own text) names: a heading read without a document
+    year."""
     return of_heading(question)
 
 

@@ -41,7 +41,8 @@ def asked(question: str) -> tuple[str, tuple[str, ...]]:
 
 
 def gap(question: str, quote: str, passage_text: str, figures) -> str:
-    """The asked measure when the cited clause gives its head noun's figure for another kind of it ('' otherwise)."""
+    """The asked measure when the cited clause gives its head noun's figure for another kind of it
+    ('' otherwise)."""
     phrase, nouns = asked(question)
     if len(nouns) < 2 or not figures:
         return ""
@@ -56,6 +57,7 @@ def gap(question: str, quote: str, passage_text: str, figures) -> str:
     # Latin abbreviation ("占GDP比重" for "占生产总值的比重") may be the question's words in short
     head = before.rfind(nouns[-1])
     said = words(before[max(0, head - 8):head])
-    if not said or len(said[-1]) < 2 or re.search("[a-z]", said[-1]) or said[-1] in phrase or any(n in said[-1] for n in nouns):
+    if (not said or len(said[-1]) < 2 or re.search("[a-z]", said[-1]) or said[-1] in phrase
+            or any(n in said[-1] for n in nouns)):
         return ""
     return phrase if any(n not in body for n in nouns[:-1]) else ""

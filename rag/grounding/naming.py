@@ -57,7 +57,8 @@ def listed(kind: str, answer: str, question: str) -> bool:
 
 
 def unnamed(question: str, answer: str) -> str:
-    """What is missing ('“幼儿园”的名称') when the question asks names of a counted kind and the answer gives none."""
+    """What is missing ('“幼儿园”的名称') when the question asks names of a counted kind and the answer
+    gives none."""
     kind = asked_kind(question)
     if not kind or names_of(kind, answer, question) or listed(kind, answer, question):
         return ""

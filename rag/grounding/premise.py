@@ -1,4 +1,5 @@
-"""Premise: a question that states a figure ("…300家，这个目标能完成吗？", "既然…放宽到了35微克，那…多少？").
+"""Premise: a question that states a figure ("…300家，这个目标能完成吗？",
+"既然…放宽到了35微克，那…多少？").
 
 The small model refuses such questions, or repeats the stated figure as true. When the rest of
 the question only judges the figure (对吗, 能完成吗, 是什么原因), the figure is turned into the open
@@ -14,9 +15,8 @@ import re
 from dataclasses import dataclass
 
 from rag.grounding import horizons
-from rag.grounding.citing import contains_number, numbers
 from rag.zh.script import normalize, to_simplified, to_traditional
-from rag.zh.specifiers import without_years, years
+from rag.zh.specifiers import contains_number, numbers, without_years, years
 from rag.zh.patterns import YEAR, bigrams, without_markers
 from rag.zh.asking import JUDGING, OPEN
 from rag.zh.clauses import CLAUSE_END, CLAUSE_WITH_END, clauses, sentence_bodies
@@ -56,7 +56,8 @@ def _claim(clause: str) -> tuple[int, int, str, str, str, str] | None:
         if not (m.group(3) == "年" and _YEAR_UNIT.match(m.group(1))):
             magnitude = re.match(rf"(?:{MAGNITUDES})?", m.group(3)).group(0)
             unit = m.group(3)[len(magnitude):]
-            return m.start(), m.end(), m.group(0), m.group(1) + magnitude, unit, "是多少" if unit in ("%", "个百分点") else "多少" + unit
+            return (m.start(), m.end(), m.group(0), m.group(1) + magnitude, unit,
+                    "是多少" if unit in ("%", "个百分点") else "多少" + unit)
     if t := _TENTHS.search(clause):
         return t.start(), t.end(), t.group(0), str(10 * "一二三四五六七八九".index(t.group(1)) + 10), "%", "是多少"
     if r := _RATIO.search(clause):
@@ -79,7 +80,8 @@ def find(question: str) -> Premise | None:
         claim = "".join(parts[:i]) + clause  # "第六届马拉松，" names what the claim is about
         way = DIRECTION.search(clause[:start])
         head = DIRECTION.sub("", clause[:start])
-        if unit == "%" and way and not re.search("[到至]", way.group(0)):  # "下降了5.2%" is a rate; "提高到30%" a level
+        # "下降了5.2%" is a rate; "提高到30%" a level
+        if unit == "%" and way and not re.search("[到至]", way.group(0)):
             slot = "增长了多少"
         tail = clause[end:].rstrip("，,。？?！!；; 吧吗呢")
         open_question = f"{''.join(parts[:i])}{head}{slot}{tail}？"
@@ -94,8 +96,9 @@ def verdict(premise: Premise, answer_text: str, traditional: bool = False) -> st
     found = numbers(without_markers(answer_text))
     if premise.aside or not found:
         return ""
-    agrees = contains_number(normalize(answer_text), premise.number) if premise.number.replace(".", "").isdigit() \
-        else premise.number in normalize(answer_text)
+    agrees = (contains_number(normalize(answer_text), premise.number)
+              if premise.number.replace(".", "").isdigit()
+              else premise.number in normalize(answer_text))
     text = ("资料与问题中所说的数字一致。" if agrees
             else "注意：问题中所说的数字与资料不符，以上是资料中的数字。")
     return to_traditional(text) if traditional else text
@@ -108,7 +111,8 @@ def _value(number: str) -> float | None:
 
 def _pattern(unit: str) -> str:
     """A figure in `unit` ('' = a bare decimal), its number and magnitude as groups."""
-    return rf"(?<![\d.])(\d+(?:\.\d+)?)(?:多|余)?({MAGNITUDES})?{re.escape(unit)}" if unit else r"(?<![\d.])(\d+\.\d+)()(?![\d.%])"
+    return (rf"(?<![\d.])(\d+(?:\.\d+)?)(?:多|余)?({MAGNITUDES})?{re.escape(unit)}" if unit
+            else r"(?<![\d.])(\d+\.\d+)()(?![\d.%])")
 
 
 def _figures(text: str, unit: str) -> list[float]:
@@ -153,24 +157,29 @@ def _windows(passage) -> list[str]:
 
 
 def contradiction(premise: Premise, passages: list) -> tuple[str, object] | None:
-    """(the passage's own words, passage) when the clause that best states the claimed thing says otherwise."""
+    """(the passage's own words, passage) when the clause that best states the claimed thing says
+    otherwise."""
     claimed, asked = _value(premise.number), _grams(premise.claim.replace(premise.stated, ""))
     if claimed is None:  # a stated time ("2小时09分") has no value to compare
         return None
     stated_years, when = years(premise.claim), horizons.asked(premise.claim)
-    other_year = lambda w: bool(stated_years and years(w) and not stated_years & years(w))  # another year's figure
+    # another year's figure
+    other_year = lambda w: bool(stated_years and years(w) and not stated_years & years(w))
     # a clause seldom names its own period ("十三五期间"): its chapter heading does
-    found = [(len(asked & (_grams(w) | _grams(p.section))), -p.n, w, p) for p in passages if horizons.fits(when, horizons.of_passage(p)) is not False
+    found = [(len(asked & (_grams(w) | _grams(p.section))), -p.n, w, p)
+             for p in passages if horizons.fits(when, horizons.of_passage(p)) is not False
              for w in _windows(p) if _figures(w, premise.unit) and not other_year(w)]
     if not found:
         return None
     score, _, window, best = max(found, key=lambda f: f[:2])
     near = _near(premise)
-    if score < max(2, 0.2 * len(asked)) or not any(near & _grams(b) for b in _before_figures(window, premise.unit)):
+    if (score < max(2, 0.2 * len(asked))
+            or not any(near & _grams(b) for b in _before_figures(window, premise.unit))):
         return None
     at = premise.claim.find(premise.stated)
     stated_way = _direction(premise.claim[max(0, at - 6):at + len(premise.stated)])
-    if claimed in _figures(window, premise.unit) and not (stated_way and _direction(window) not in (0, stated_way)):
+    if (claimed in _figures(window, premise.unit)
+            and not (stated_way and _direction(window) not in (0, stated_way))):
         return None
     return window, best
 

@@ -21,11 +21,12 @@ from rag.grounding import measures
 from rag.zh.script import normalize
 from rag.zh.places import Place, gazetteer, most_specific
 from rag.zh.clauses import clauses
-from rag.zh.specifiers import PERIOD, codes, contains_number, doc_year, editions, ordinals, sibling_gap, years
+from rag.zh.specifiers import (PERIOD, codes, contains_number, doc_year, editions, ordinals, sibling_gap,
+                                years)
 from rag.zh.tokens import tokenize
 from rag.zh.asking import AMOUNT, WHO
-from rag.zh.reporting import (ACTUAL, ASKS_PLAN, ASKS_RATE, CONTRASTS, MONEY, PLAN, RATE, RATIO, RELATIVE_YEARS,
-                               SPAN_TOTAL)
+from rag.zh.reporting import (ACTUAL, ASKS_PLAN, ASKS_RATE, CONTRASTS, MONEY, PLAN, RATE, RATIO,
+                               RELATIVE_YEARS, SPAN_TOTAL)
 from rag.zh.units import ANY_PEOPLE, ANY_UNIT, MAGNITUDES, METRIC_COUNT, PEOPLE
 
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,12})[”\"」』]")
@@ -59,8 +60,10 @@ def constraints(question: str) -> Constraints:
     money = "元" if MONEY.search(text) and not RATIO.search(text) else ""
     return Constraints(places=most_specific(gazetteer().find(text)), years=years(text),
                        periods=set(PERIOD.findall(text)), editions=editions(text),
-                       quoted=[normalize(q) for q in _QUOTED.findall(question) if not PERIOD.fullmatch(q)], actual=bool(ACTUAL.search(text)) and not ASKS_PLAN.search(text),
-                       unit=_unit(unit.group(1)) if unit else money, codes=codes(text), role=_role(text), question=text)
+                       quoted=[normalize(q) for q in _QUOTED.findall(question) if not PERIOD.fullmatch(q)],
+                       actual=bool(ACTUAL.search(text)) and not ASKS_PLAN.search(text),
+                       unit=_unit(unit.group(1)) if unit else money, codes=codes(text), role=_role(text),
+                       question=text)
 
 
 def _unit(word: str) -> str:
@@ -168,7 +171,8 @@ def contrast_gap(question: str, text: str) -> str:
 
 
 def reason(c: Constraints, passages: list) -> str:
-    """What the passages miss, taken from one about the asked place when there is one (its gap is the telling one)."""
+    """What the passages miss, taken from one about the asked place when there is one (its gap is the telling
+    one)."""
     about_place = [gap(c, p) for p in passages if not place_gap(c, p)]
     return (about_place or [gap(c, p) for p in passages] or [""])[0]
 
@@ -176,7 +180,8 @@ def reason(c: Constraints, passages: list) -> str:
 def states(text: str, number: str, unit: str) -> bool:
     """`text` says `number` in `unit` ("15个", "1.2万人")."""
     units = _SAME_UNIT.get(unit, re.escape(unit))
-    return re.search(rf"(?<![\d.]){re.escape(number)}\s*(?:多|余)?(?:万|亿)*(?:多|余)?(?:{units})", normalize(text)) is not None
+    return re.search(rf"(?<![\d.]){re.escape(number)}\s*(?:多|余)?(?:万|亿)*(?:多|余)?(?:{units})",
+                     normalize(text)) is not None
 
 
 def has_unit(text: str, unit: str) -> bool:
@@ -205,29 +210,35 @@ def _foreign_place(c: Constraints, p, quote: str) -> str:
     be about another place: without place metadata its title or heading is all there is to go by."""
     own = _doc_place(getattr(p, "place", "") or "")
     said = normalize(quote)
-    missing = [x.name for x in c.places if own and own.code != x.code and x.name not in said and x.short not in said]
+    missing = [x.name for x in c.places
+               if own and own.code != x.code and x.name not in said and x.short not in said]
     return missing[0] if quote and missing else ""
 
 
 def _sentence_gap(c: Constraints, p, quote: str, figures) -> str:
     focus = _focus(quote, figures)
-    other = (contrast_gap(c.question, focus) or sibling_gap(c.question, focus)
-             or measures.gap(c.question, quote, f"{p.title} {p.section} {_text(p)}", figures)) if c.question and quote else ""
+    other = ((contrast_gap(c.question, focus) or sibling_gap(c.question, focus)
+              or measures.gap(c.question, quote, f"{p.title} {p.section} {_text(p)}", figures))
+             if c.question and quote else "")
     if other:
         return other
     if c.role and quote and c.role not in normalize(quote):
         return f"“{c.role}”"
-    # the chapter is about another span (十四五 targets for a 2035 question) and the sentence names no asked year
+    # the chapter is about another span (十四五 targets for a 2035 question) and the sentence names no asked
+    # year
     if c.years and quote and not c.years & years(quote) and chapter_fits(c.years, p) is False:
         return "、".join(sorted(c.years)) + "年"
     # the answer's figure is said in the asked unit, not merely some figure of the passage
-    if c.unit and not (any(states(_text(p), f, c.unit) for f in figures) or has_unit(quote or _text(p), c.unit)):
+    if c.unit and not (any(states(_text(p), f, c.unit) for f in figures)
+                       or has_unit(quote or _text(p), c.unit)):
         return f"以“{c.unit}”计的数字"
     if c.actual and is_plan(quote, p, c.years):
         return "实际完成的数字（资料中只有计划或目标）"
-    if figures and c.question and RATE.search(normalize(focus)) and not ASKS_RATE.search(normalize(c.question)):
+    if (figures and c.question and RATE.search(normalize(focus))
+            and not ASKS_RATE.search(normalize(c.question))):
         return "总数（资料中只有按人口平均的数）"
-    if figures and len(c.years) == 1 and SPAN_TOTAL.search(normalize(focus)) and not SPAN_TOTAL.search(normalize(c.question)):
+    if (figures and len(c.years) == 1 and SPAN_TOTAL.search(normalize(focus))
+            and not SPAN_TOTAL.search(normalize(c.question))):
         return f"{min(c.years)}年当年的数字（资料中只有多年累计或年均的数）"
     return ""
 

@@ -12,7 +12,8 @@ import re
 # the reply, changes its role, or asks it to make things up. Words such as 指令, 系统 or 忽略 alone are
 # not enough: "指令长", "信息系统" and "不能忽略臭气" are ordinary words in documents and questions.
 INSTRUCTION = re.compile(
-    r"(?i)\bignore (all|any|the|previous|above|your)|disregard|\binstructions?\b|just (reply|answer|say)|only (reply|answer|say)|"
+    r"(?i)\bignore (all|any|the|previous|above|your)|disregard|\binstructions?\b|"
+    r"just (reply|answer|say)|only (reply|answer|say)|"
     r"respond with|system prompt|"
     r"(忽略|无视|忘记|忘掉|不要理会|不必理会)(掉)?(上述|之前|以上|前面|所有|全部|你的|系统|规则|指令|提示|要求|资料)|"
     r"(管理员|系统)(指令|提示|消息|通知)?[:：】]|【系统|系统指令|系统提示|提示词|你现在是|(请|你)(来)?扮演|扮演(一个|一名|一位|成)|从现在起|"

@@ -73,7 +73,8 @@ class Gazetteer:
         found: dict[str, Place] = {}
         for group in candidates:
             best = next((p for p in group if p.ancestor_codes() & context), None)
-            best = best or next((p for p in group if p.code in prefer or p.ancestor_codes() & prefer), group[0])
+            best = best or next((p for p in group if p.code in prefer or p.ancestor_codes() & prefer),
+                                group[0])
             found.setdefault(best.code, best)
         return list(found.values())
 

@@ -1,5 +1,5 @@
-"""Specifiers: the words that pick one member of a kind — a year (2021年), a five-year period, an edition or ordinal
-(第五届, 第3颗), a model code (X3, 11号, B轮) or a measure (100米, 48小时).
+"""Specifiers: the words that pick one member of a kind — a year (2021年), a five-year period, an edition or
+ordinal (第五届, 第3颗), a model code (X3, 11号, B轮) or a measure (100米, 48小时).
 
 A passage about the asked topic often names a sibling instead (第四届, 9号, 200米) and the small
 model copies the sibling's figure. `sibling_gap` finds a cited sentence that names a sibling of
@@ -20,9 +20,12 @@ _CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"
 _CN_YEAR = re.compile(r"(?<![零〇○一二三四五六七八九十])([零〇○一二三四五六七八九]{4})(?=年)")
 _COUNTER = alternation(ORDINAL)
 _ORDINAL = re.compile(rf"第([零一二三四五六七八九十百两\d]+)({_COUNTER})|首({_COUNTER})")
-# Model and product codes ("X3", "11号", "B轮", "PM2.5"): a passage about X2 does not answer a question about X3.
-_CODE = re.compile(rf"(?<![A-Za-z\d])(?:[A-Za-z]+\d+[A-Za-z\d.]*|\d+[A-Za-z]+[A-Za-z\d]*|[A-Za-z](?={CODE_CLASS})|\d+(?={CODE_SUFFIX}))")
-_CODE_KIND = re.compile(rf"(?<![A-Za-z\d])(?:([A-Za-z]+)\d+[A-Za-z\d.]*|\d+([A-Za-z]+)[A-Za-z\d]*|[A-Za-z]({CODE_CLASS})|\d+({CODE_SUFFIX}))")
+# Model and product codes ("X3", "11号", "B轮", "PM2.5"): a passage about X2 does not answer a question
+# about X3.
+_CODE = re.compile(rf"(?<![A-Za-z\d])(?:[A-Za-z]+\d+[A-Za-z\d.]*|\d+[A-Za-z]+[A-Za-z\d]*|"
+                   rf"[A-Za-z](?={CODE_CLASS})|\d+(?={CODE_SUFFIX}))")
+_CODE_KIND = re.compile(rf"(?<![A-Za-z\d])(?:([A-Za-z]+)\d+[A-Za-z\d.]*|\d+([A-Za-z]+)[A-Za-z\d]*|"
+                        rf"[A-Za-z]({CODE_CLASS})|\d+({CODE_SUFFIX}))")
 # Physical measures and durations only: counts and money in a question are usually what it asks about.
 _MEASURE = re.compile(rf"(?<![\d.A-Za-z])(\d+(?:\.\d+)?)\s*({MEASURES})")
 _NUM = re.compile(r"\d+(?:\.\d+)?")
@@ -93,7 +96,8 @@ def codes(text: str) -> set[str]:
 
 def _code_kinds(text: str) -> dict[str, str]:
     """'X3' → kind 'X', '11号' → kind '号': codes of one kind are siblings."""
-    return {m.group(0).upper(): next(g for g in m.groups() if g).upper() for m in _CODE_KIND.finditer(normalize(text))}
+    return {m.group(0).upper(): next(g for g in m.groups() if g).upper()
+            for m in _CODE_KIND.finditer(normalize(text))}
 
 
 def _measures(text: str) -> dict[str, str]:

@@ -38,7 +38,8 @@ def test_every_seen_passage_and_the_best_unseen_with_scores_ranks_and_words(make
     assert [e["chunk_id"] for e in seen] == [p["chunk_id"] for p in answer.passages]
     assert len(unseen) == UNSEEN and not {e["chunk_id"] for e in unseen} & {e["chunk_id"] for e in seen}
     for e in r["passages"]:
-        assert e["title"] and e["start_line"] <= e["end_line"] and -1 <= e["dense_score"] <= 1 and e["found_by"]
+        assert (e["title"] and e["start_line"] <= e["end_line"] and -1 <= e["dense_score"] <= 1
+                and e["found_by"])
         assert e["dense_rank"] or e["bm25_rank"]
     assert "越城区" in seen[0]["terms"] and "2021" in r["terms"]
     assert r["citations"] == [{"n": c["n"], "chunk_id": c["chunk_id"]} for c in answer.citations]

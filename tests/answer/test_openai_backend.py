@@ -37,7 +37,8 @@ def scripted_server(text: str = TEXT, die_after: int | None = None):
                 if die_after is not None and n == die_after:
                     raise RuntimeError("server killed")
                 chunk = {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "m",
-                         "choices": [{"index": 0, "delta": {"content": text[i:i + 2]}, "finish_reason": None}]}
+                         "choices": [{"index": 0, "delta": {"content": text[i:i + 2]},
+                                      "finish_reason": None}]}
                 yield f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
             yield "data: [DONE]\n\n"
         return StreamingResponse(events(), media_type="text/event-stream")
@@ -50,7 +51,8 @@ def test_streams_with_the_same_sampling_settings():
         gen = OpenAIGenerator([server.url], seed=7)
         assert "".join(gen.stream([{"role": "user", "content": "q"}], max_tokens=50)) == TEXT
     body = app.state.requests[0]
-    assert body["seed"] == 7 and body["temperature"] == 0 and body["max_tokens"] == 50 and body["stream"] is True
+    assert (body["seed"] == 7 and body["temperature"] == 0 and body["max_tokens"] == 50
+            and body["stream"] is True)
     assert body["top_k"] == 1 and body["repeat_penalty"] == 1.0  # llama.cpp's server defaults to 1.1
     assert gen.last_usage["server"] == server.url and gen.last_usage["completion_tokens"] > 1
 

@@ -34,10 +34,12 @@ def pipeline(hash_index):
 def test_answer_contract(pipeline):
     answer = pipeline.answer("越城区2021年5G基站的建设计划是什么？")
     d = answer.to_dict()
-    assert set(d) == {"question", "standalone_question", "text", "citations", "refused", "passages", "timings", "warnings",
-                      "retrieval"}
-    assert d["citations"] and {"n", "chunk_id", "doc_id", "title", "start_line", "end_line", "quote"} <= set(d["citations"][0])
-    assert set(d["timings"]) == {"retrieve_ms", "first_token_ms", "total_ms", "prompt_tokens", "completion_tokens"}
+    assert set(d) == {"question", "standalone_question", "text", "citations", "refused", "passages",
+                      "timings", "warnings", "retrieval"}
+    assert d["citations"] and ({"n", "chunk_id", "doc_id", "title", "start_line", "end_line", "quote"}
+                               <= set(d["citations"][0]))
+    assert set(d["timings"]) == {"retrieve_ms", "first_token_ms", "total_ms", "prompt_tokens",
+                                 "completion_tokens"}
     assert len(d["passages"]) == pipeline.settings.top_k and not d["refused"]
 
 
@@ -100,12 +102,14 @@ def test_a_comparison_is_answered_part_by_part(pipeline):
 
 def test_a_scope_refusal_gives_its_reason_in_the_retrieval_details(hash_index):
     data = store.load(hash_index.index_dir, "hash-bigram@256")
-    answer = Pipeline(hash_index, Retriever(data, HashEmbedder(256)), FakeGenerator(_echo_first_figure)).answer("温州市2023年GDP是多少？")
+    answer = Pipeline(hash_index, Retriever(data, HashEmbedder(256)),
+                      FakeGenerator(_echo_first_figure)).answer("温州市2023年GDP是多少？")
     assert re.search(r"没有段落提到问题中的“温州(市)?”", answer.retrieval["reason"])
 
 
 def _refuses_when_crowded(messages):
-    """Refuses while several passages compete or the one shown is cut short; answers from one whole passage."""
+    """Refuses while several passages compete or the one shown is cut short; answers from one whole
+    passage."""
     user = messages[-1]["content"]
     return REFUSAL if user.count("《") > 1 or "…" in user else _echo_first_figure(messages)
 
@@ -148,8 +152,10 @@ def test_a_rewrite_does_not_make_a_plan_question_ask_for_the_achieved_figure(has
 
 
 def test_a_premise_beside_another_question_is_checked_against_its_own_passages(pipeline):
-    # the question asks about something else; the premise's own open question is searched too, after the answer
+    # the question asks about something else; the premise's own open question is searched too, after the
+    # answer
     answer = pipeline.answer("越城区2021年计划新建5G基站9999个，那城市书房准备建几家？", k=1)
-    assert len(answer.passages) > 1 and [p["n"] for p in answer.passages] == list(range(1, len(answer.passages) + 1))
+    assert (len(answer.passages) > 1
+            and [p["n"] for p in answer.passages] == list(range(1, len(answer.passages) + 1)))
     found = pipeline._premise_passages("越城区2021年计划新建多少个5G基站？", [], False)
     assert found and any("1500" in p.full_text for p in found)

@@ -9,8 +9,8 @@ from rag.grounding.passages import Passage
 
 
 def _p(n: int, section: str, text: str = "高新技术产业增加值占规上工业比重达到70%。", title: str = "某区2021年政府工作报告") -> Passage:
-    return Passage(n=n, chunk_id=f"c{n}", doc_id="d", title=title, section=section, place="", start_line=1, end_line=2,
-                   text=text, full_text=text)
+    return Passage(n=n, chunk_id=f"c{n}", doc_id="d", title=title, section=section, place="",
+                   start_line=1, end_line=2, text=text, full_text=text)
 
 
 def test_five_year_plans_are_counted_from_the_third():

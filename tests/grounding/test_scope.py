@@ -11,8 +11,8 @@ from rag.grounding.passages import Passage
 
 
 def _p(text, title="某区2021年政府工作报告", place="", section="", n=1):
-    return Passage(n=n, chunk_id=f"d#{n}", doc_id="d", title=title, section=section, place=place, start_line=1, end_line=1,
-                   text=text, full_text=text)
+    return Passage(n=n, chunk_id=f"d#{n}", doc_id="d", title=title, section=section, place=place,
+                   start_line=1, end_line=1, text=text, full_text=text)
 
 
 def test_a_place_the_passage_does_not_speak_of_is_a_gap():
@@ -130,7 +130,8 @@ def test_a_stated_time_is_asked_back_with_what_the_question_is_about():
     assert premise.find("电饭煲最长可以保温48小时，对吗？").question == "电饭煲最长可以保温多少小时？"
     assert premise.find("某区PM2.5年均浓度上升到了37微克/立方米，是什么原因？").question == "某区PM2.5年均浓度多少微克/立方米？"
     aside = premise.find("某区PM2.5年均浓度上升到了37微克/立方米，准备怎么治理？")
-    assert aside.aside and aside.question.endswith("准备怎么治理？")  # the rest asks something else: answered as asked
+    # the rest asks something else: answered as asked
+    assert aside.aside and aside.question.endswith("准备怎么治理？")
 
 
 def _passage(n, text, section="2023年工作回顾"):
@@ -151,7 +152,8 @@ def test_a_false_premise_is_corrected_with_the_passages_own_words(question, stat
     claim = premise.find(question)
     window, p = premise.contradiction(claim, passages)
     note = premise.correction(claim, window, p.n)
-    assert "不符" in note and shown in note and stated not in note.split("资料原文")[0] and note.endswith(f"[{p.n}]")
+    assert ("不符" in note and shown in note and stated not in note.split("资料原文")[0]
+            and note.endswith(f"[{p.n}]"))
 
 
 @pytest.mark.parametrize("question", [
@@ -203,7 +205,8 @@ def test_who_questions_need_the_role_and_counts_named_in_the_metric_need_their_u
     visits = scope.constraints("第六届电影节的观影人次是多少？")
     assert visits.unit == "人次" and scope.constraints("参赛人数是多少？").unit == "人"
     festival = _p("第六届征集作品2980部。观影人次约1.5万。")
-    assert scope.answer_gap(visits, festival, "第六届征集作品2980部。") != ""  # the figure quoted is not a count of visits
+    # the figure quoted is not a count of visits
+    assert scope.answer_gap(visits, festival, "第六届征集作品2980部。") != ""
     assert scope.answer_gap(visits, festival, "观影人次约1.5万。") == ""
 
 
@@ -236,13 +239,15 @@ def test_a_rate_per_head_does_not_answer_a_question_about_a_total():
     assert "总数" in scope.answer_gap(total, _p(quote), quote, ["4.5"])
     rate = scope.constraints("某市每千人口拥有多少个婴幼儿托位？")
     assert scope.answer_gap(rate, _p(quote), quote, ["4.5"]) == ""
-    assert scope.answer_gap(total, _p(quote), quote, ["590"]) == ""  # the total of another thing is judged elsewhere
+    # the total of another thing is judged elsewhere
+    assert scope.answer_gap(total, _p(quote), quote, ["590"]) == ""
 
 
 def test_a_review_of_a_five_year_period_answers_for_its_last_year():
     review = _p("空气质量优良率升至85%。", title="某区十四五规划(2022年更新)", section="一、“十三五”时期发展成就 > 5.生态")
     assert scope.gap(scope.constraints("2020年某区空气质量优良率是多少？"), review) == ""
-    assert scope.gap(scope.constraints("2018年某区空气质量优良率是多少？"), review) == "2018年"  # inside the span, not its end
+    # inside the span, not its end
+    assert scope.gap(scope.constraints("2018年某区空气质量优良率是多少？"), review) == "2018年"
 
 
 def test_a_total_over_several_years_does_not_answer_for_one_year():

@@ -17,10 +17,12 @@ VOCABULARY = ["asking", "units", "reporting", "genre", "directives", "places"]
 
 
 def _words(node: ast.AST) -> int:
-    """Chinese words in a literal collection or a plain regex alternation ("a|b|c"), as the team's count reads them."""
+    """Chinese words in a literal collection or a plain regex alternation ("a|b|c"), as the team's count
+    reads them."""
     if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
         return sum(_words(e) if isinstance(e, (ast.Tuple, ast.List, ast.Set)) else
-                   int(isinstance(e, ast.Constant) and isinstance(e.value, str) and bool(_CJK.search(e.value)))
+                   int(isinstance(e, ast.Constant) and isinstance(e.value, str)
+                       and bool(_CJK.search(e.value)))
                    for e in node.elts)
     if isinstance(node, ast.Dict):
         return sum(isinstance(k, ast.Constant) and isinstance(k.value, str) and bool(_CJK.search(k.value))
@@ -41,8 +43,8 @@ def _word_lists(path: Path) -> list[int]:
 
 
 def test_checking_and_answering_hold_no_word_list_of_their_own():
-    held = {f"{p.relative_to(ROOT)}:{line}" for stage in ("grounding", "answer") for p in (ROOT / stage).glob("*.py")
-            for line in _word_lists(p)}
+    held = {f"{p.relative_to(ROOT)}:{line}" for stage in ("grounding", "answer")
+            for p in (ROOT / stage).glob("*.py") for line in _word_lists(p)}
     # the one exception is prompt text: the worked example of a follow-up rewrite shown to the model
     assert held <= {f"answer/prompting.py:{n}" for n in _word_lists(ROOT / "answer" / "prompting.py")}
     assert len(held) <= 1, held
