@@ -97,7 +97,7 @@ def cmd_eval(args) -> int:
         from rag.evaluation.speed import baseline_for
 
         pipeline = baseline_for(settings, Path(tempfile.mkdtemp(prefix="rag-baseline-")))
-    metrics = run_eval(settings, qa_path=args.qa, out_dir=args.out, pipeline=pipeline)
+    metrics = run_eval(settings, args.qa, out_dir=args.out, pipeline=pipeline)
     print(json.dumps(metrics, ensure_ascii=False, indent=1))
     return 0
 
@@ -106,14 +106,14 @@ def cmd_bench(args) -> int:
     from rag.evaluation.speed import run_bench, run_throughput
 
     if args.throughput:
-        run_throughput(_settings(args), out_dir=args.out, workers=args.workers)
+        run_throughput(_settings(args), args.qa, out_dir=args.out, workers=args.workers)
         return 0
     if args.corpus:
         from rag.evaluation.scaling import run_corpus_bench
 
         run_corpus_bench(_settings(args), args.corpus, out_dir=args.out, runs=args.runs)
         return 0
-    run_bench(_settings(args), out_dir=args.out, runs=args.runs, baseline_runs=args.baseline_runs)
+    run_bench(_settings(args), args.qa, out_dir=args.out, runs=args.runs, baseline_runs=args.baseline_runs)
     return 0
 
 
@@ -127,6 +127,9 @@ def cmd_serve(args) -> int:
 
     launch(_settings(args))
     return 0
+
+
+_QA_HELP = "gold set, JSON Lines: one question per line (the bundled corpus's: tests/data/qa_dev.jsonl)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -158,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="run a gold question set and write metrics")
     _common(p)
-    p.add_argument("--qa", default=None)
+    p.add_argument("--qa", help=_QA_HELP)
     p.add_argument("--out", default="runs/eval")
     p.add_argument("--baseline", action="store_true",
                    help="evaluate the naive baseline instead (slow: ≈ 1 min per question)")
@@ -166,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="speed figures, default vs naive baseline")
     _common(p)
+    p.add_argument("--qa", help=_QA_HELP + " (its questions are the ones timed)")
     p.add_argument("--out", default="runs/bench")
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--throughput", action="store_true",

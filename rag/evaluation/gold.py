@@ -8,15 +8,32 @@ import sys
 import time
 from pathlib import Path
 
+from rag.errors import InputError
 from rag.evaluation import metrics
-from rag.config import PROJECT_ROOT
 
-DEFAULT_QA = PROJECT_ROOT / "tests" / "data" / "qa_dev.jsonl"
+# Gold sets belong to a corpus, so the package names none: the caller says which (the bundled corpus's
+# sets are in tests/data/).
+EXAMPLE_QA = "tests/data/qa_dev.jsonl"
 
 
-def load_qa(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+def load_qa(path) -> list[dict]:
+    """A gold set: one JSON object per line (id, type, question, answer, sources…)."""
+    if not path:
+        raise InputError(f"no gold set given: pass --qa FILE (for the bundled corpus: --qa {EXAMPLE_QA})")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            lines = list(enumerate(fh, 1))
+    except FileNotFoundError:
+        raise InputError(f"gold set {path} not found: pass --qa FILE, a JSON Lines file "
+                         f"(for the bundled corpus: --qa {EXAMPLE_QA})") from None
+    items = []
+    for n, line in (pair for pair in lines if pair[1].strip()):
+        try:
+            items.append(json.loads(line))
+        except json.JSONDecodeError:
+            raise InputError(f"gold set {path}, line {n} is not JSON: fix that line; each line is one "
+                             f"question as in {EXAMPLE_QA}") from None
+    return items
 
 
 def run_items(pipeline, items: list[dict], progress: bool = True) -> tuple[list[dict], list[list[dict]]]:
@@ -100,10 +117,10 @@ def render_report(items, answers, result: dict, chart: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_eval(settings, qa_path=None, out_dir="runs/eval", pipeline=None, extra: dict | None = None) -> dict:
+def run_eval(settings, qa_path, out_dir="runs/eval", pipeline=None, extra: dict | None = None) -> dict:
     from rag.answer.pipeline import Pipeline
 
-    items = load_qa(Path(qa_path or DEFAULT_QA))
+    items = load_qa(qa_path)
     pipeline = pipeline or Pipeline.from_settings(settings)
     started = time.perf_counter()
     answers, retrieved = run_items(pipeline, items)

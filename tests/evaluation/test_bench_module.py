@@ -46,3 +46,33 @@ def test_naive_baseline_is_what_it_claims(hash_settings, tmp_path):
 
     # whole chunks, not trimmed
     assert all(p["text"] == to_simplified(p["full_text"]) for p in answer.passages)
+
+
+def test_the_timed_questions_are_the_listed_ones_or_the_first_plain_ones():
+    from rag.evaluation.speed import sample
+
+    items = [{"id": "x", "question": "上一问呢？", "sources": ["d"], "history": [["q", "a"]]},
+             {"id": "y", "question": "无法回答", "sources": []}, *({**i, "sources": ["d"]} for i in ITEMS)]
+    assert [i["id"] for i in sample(items, 6, ids=("b", "y"))] == ["y", "b"]
+    # another corpus's gold set: its first answerable questions asked without a conversation
+    assert [i["id"] for i in sample(items, 1, ids=("a", "missing"))] == ["a"]
+    assert [i["id"] for i in sample(items, 5, ids=())] == ["a", "b"]
+
+
+def test_eval_and_bench_name_the_gold_set_they_need(tmp_path):
+    """The package has no default gold set (gold sets belong to a corpus): without one, or with a wrong
+    one, the CLI says which to pass."""
+    import subprocess
+    import sys
+
+    from tests.conftest import cli_env
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a"}\nnot json\n', encoding="utf-8")
+    for args, said in ((["eval"], "--qa tests/data/qa_dev.jsonl"),
+                       (["bench"], "--qa tests/data/qa_dev.jsonl"),
+                       (["eval", "--qa", str(tmp_path / "none.jsonl")], "not found"),
+                       (["eval", "--qa", str(bad)], "line 2")):
+        out = subprocess.run([sys.executable, "-m", "rag.cli", *args], env=cli_env(), capture_output=True,
+                             text=True, timeout=120)
+        assert out.returncode == 2 and said in out.stderr, (args, out.stderr)
