@@ -23,6 +23,9 @@ _PINYIN_GLOSS = re.compile(rf"(?<=\S)[(（]([a-zü]*[{_TONED}][a-zü{_TONED}]*)[
 _J = r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef“”‘’·%‰/.,:;?!()0-9]"
 _SPACE_IN_CJK = re.compile(rf"(?<={_J})[ \t\u00a0\u3000]+(?={_J})")
 
+# Genre: web pages of Chinese government and news sites. What these sites print around an article
+# (breadcrumbs, print/close and share buttons, view counters, the metadata table of an 信息公开 page,
+# source lines, previous/next links) is never the article's content.
 _CHROME_PATTERNS = [
     r"^(当前位置[:：]?)?首页\s*(>|$)", r"^>\s*[^>]+>", r"首页\s*>", r"^打印\s*关闭$",
     r"浏览次数", r"字体[:：]?\s*\[", r"^分享[:：]?$", r"查看余下全文",
@@ -34,8 +37,12 @@ _CHROME_PATTERNS = [
     r"印\s*\|$", r"^(上一篇|下一篇|相关链接|扫一扫|返回顶部|关闭窗口)",
 ]
 _CHROME = re.compile("|".join(f"(?:{p})" for p in _CHROME_PATTERNS))
+# Genre: web pages. Copyright, disclaimer and contact footers; dropped only when the line is short, as an
+# article's own sentence may mention 版权 or 侵权.
 _DISCLAIMER = re.compile(r"侵权|不保证下载资源|信息存储空间|权益所有人|盈利用途|"
                          r"约稿|版权所有|ICP备|免责声明|联系我们")
+# Genre: scraped web pages. Words of the adult and gambling spam that scrapers pick up from ads; a line with
+# two of them (or one inside a table row) is spam, as a document's own sentence seldom has one and never two.
 _SPAM = re.compile(r"色情|无码|毛片|黄片|三级片|人妻|操逼|福利视频|"
                    r"成人网|av成人|黄色|激情|裸聊|博彩|赌场|彩票网")
 _DATE = re.compile(rf"({YEAR})\s*[-年/.]\s*(\d{{1,2}})\s*[-月/.]\s*(\d{{1,2}})")

@@ -173,6 +173,7 @@ def guess_title(text: str) -> str:
     """First short line that reads like a heading (no sentence end, mostly CJK)."""
     for line in text.splitlines()[:40]:
         line = line.strip().lstrip("#").strip()
+        # web-page genre: a breadcrumb (首页 > …), a view counter (浏览) or an index number (索引号) is no title
         if 4 <= len(line) <= _TITLE_MAX and not re.search(r"[。:：|>]$|^[\d\-\s:]+$|首页|浏览|索引",
                                                            line):
             if len(re.findall(r"[\u4e00-\u9fff]", line)) >= 4:

@@ -41,6 +41,8 @@ class Para:
     page_end: int
 
 
+# Printed documents: a line at a page's top or bottom that is only a page number (3, — 3 —, 第3页, 3/12,
+# Page 3) is the page's furniture, not text, and is dropped before paragraphs are joined across pages.
 _PAGE_NO = re.compile(r"^[-—–\s·]*(第\s*)?\d{1,4}\s*(页|/\s*\d{1,4}|of\s*\d+)?(\s*页)?[-—–\s·]*$"
                       r"|^[Pp]age\s*\d+")
 _END = re.compile(r"[。！？!?：:；;”」』）).]$")
