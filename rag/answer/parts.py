@@ -89,7 +89,7 @@ def by_place_pair(question: str) -> list[str] | None:
 
 def by_year_clauses(question: str) -> list[str] | None:
     """"绍兴市2021年计划的A和2023年的B相比如何？" → one clause per year, the subject kept for both."""
-    m = re.search(rf"((?:19|20)\d{{2}}年)([^，,。？?]{{1,24}}?)[，,]?(?:{AND})((?:19|20)\d{{2}}年)", question)
+    m = re.search(rf"({YEAR}年)([^，,。？?]{{1,24}}?)[，,]?(?:{AND})({YEAR}年)", question)
     if not m or m.group(1) == m.group(3):
         return None
     ask = _ASK.search(question)

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from rag.grounding import scope
 from rag.grounding.figures import as_written
 from rag.grounding.passages import REFUSAL, Passage
-from rag.zh.clauses import SENTENCE, clauses
-from rag.zh.patterns import CITATION, bigrams
+from rag.zh.clauses import SENTENCE, SENTENCE_END, clauses
+from rag.zh.patterns import CITATION, folded_bigrams
 from rag.zh.script import normalize
 from rag.zh.specifiers import contains_number, numbers
 
@@ -57,16 +57,12 @@ def is_refusal(text: str) -> bool:
     return "没有相关信息" in plain and len(rest) < 8
 
 
-def _bigrams(text: str) -> set[str]:
-    return bigrams(normalize(text))
-
-
 def _by_overlap(sentence: str, passages: dict[int, Passage], minimum: float = 0.35) -> list[int]:
     """A sentence the model left uncited gets the passage it most plainly copies from, if any."""
-    grams = _bigrams(sentence)
+    grams = folded_bigrams(sentence)
     if len(grams) < 4:
         return []
-    share = {n: len(grams & _bigrams(p.full_text)) / len(grams) for n, p in passages.items()}
+    share = {n: len(grams & folded_bigrams(p.full_text)) / len(grams) for n, p in passages.items()}
     best = max(share, key=share.get)
     return [best] if share[best] >= minimum else _by_items(sentence, passages)
 
@@ -92,7 +88,7 @@ def _fix_sentence(sentence: str, passages: dict[int, Passage], question_numbers:
     figures = [f for f in numbers(body) if f not in question_numbers]
     if figures:
         # Two passages with the figure: the one whose wording the sentence shares ("上限5000人" vs "5000人次")
-        shared = lambda n: len(_bigrams(body) & _bigrams(passages[n].full_text))
+        shared = lambda n: len(folded_bigrams(body) & folded_bigrams(passages[n].full_text))
         best = max(passages, key=lambda n: (_supports(passages[n], figures), n in cited, shared(n), -n))
         cited_best = max((_supports(passages[n], figures) for n in cited), default=0)
         if _supports(passages[best], figures) > cited_best:
@@ -112,7 +108,7 @@ def _fix_sentence(sentence: str, passages: dict[int, Passage], question_numbers:
     body = as_written(body, [passages[n].full_text for n in cited])
     for n in cited:
         used.setdefault(n, (figures, body))
-    end = re.search(r"[。！？；!?;]$", body)
+    end = re.search(rf"[{SENTENCE_END}]$", body)
     markers = "".join(f"[{n}]" for n in cited)
     return (body[:-1] if end else body).rstrip() + markers + (end.group(0) if end else "")
 
@@ -126,13 +122,13 @@ def _reread(sentence: str, passages: dict[int, Passage], wanted) -> str:
     cited = [int(m) for m in _MARK.findall(sentence) if m.isdigit() and int(m) in passages] or list(passages)
     if not said or any(scope.states(_support_text(passages[n]), f, wanted.unit) for n in cited for f in said):
         return sentence
-    grams = _bigrams(wanted.question)
-    found = [(len(grams & _bigrams(c)), n, c) for n in cited for c in clauses(passages[n].full_text)
+    grams = folded_bigrams(wanted.question)
+    found = [(len(grams & folded_bigrams(c)), n, c) for n in cited for c in clauses(passages[n].full_text)
              if scope.has_unit(c, wanted.unit)]
     if not found:
         return sentence
     _, n, clause = max(found)
-    end = re.search(r"[。！？；!?;]$", body)
+    end = re.search(rf"[{SENTENCE_END}]$", body)
     return f"{clause.strip()}[{n}]" + (end.group(0) if end else "")
 
 
@@ -155,7 +151,8 @@ def check(answer: str, passages: list[Passage], question: str, wanted=None, trad
     question_numbers = set(numbers(question))
     used: dict[int, tuple] = {}
     warnings: list[str] = []
-    answer = re.sub(r"([。！？；!?;])((?:\[(?:\d{1,2}|n|N)\])+)", r"\2\1", answer.strip())  # "…个。[1]" → "…个[1]。"
+    # "…个。[1]" → "…个[1]。"
+    answer = re.sub(rf"([{SENTENCE_END}])((?:{CITATION.pattern})+)", r"\2\1", answer.strip())
     if wanted is not None and wanted.unit:
         answer = "\n".join("".join(_reread(s, by_n, wanted) for s in SENTENCE.findall(line))
                            for line in answer.split("\n"))

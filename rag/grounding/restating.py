@@ -12,15 +12,11 @@ import re
 from rag.grounding.citing import Checked
 from rag.zh.asking import ASKS_AMOUNT, ASKS_WORDS
 from rag.zh.clauses import clauses
-from rag.zh.patterns import CITATION, bigrams
+from rag.zh.patterns import CITATION, folded_bigrams
 from rag.zh.reporting import AND
 from rag.zh.script import normalize, to_simplified, to_traditional
 from rag.zh.specifiers import contains_number, numbers, without_years
 from rag.zh.units import ANY_UNIT, MAGNITUDES
-
-
-def _bigrams(text: str) -> set[str]:
-    return bigrams(normalize(text))
 
 
 _PARALLEL = re.compile(rf"\d[^、，,]*、[^、，,]*\d|分别[^，,]*\d[^，,]*(?:{AND})[^，,]*\d")
@@ -29,9 +25,9 @@ _FIGURE_UNIT = re.compile(r"(\d+(?:\.\d+)?)([^\d.、，,]?)")
 
 def _holding(parts: list[str], figure: str, question: str) -> int | None:
     """The clause holding `figure` that shares most words with the question ("收入增长8%…分别增长7.5%、8%")."""
-    grams = _bigrams(re.sub(r"[\W\d_]", "", question))
+    grams = folded_bigrams(re.sub(r"[\W\d_]", "", question))
     found = [i for i, c in enumerate(parts) if contains_number(c, figure)]
-    return max(found, key=lambda i: (len(grams & _bigrams(parts[i])), -i)) if found else None
+    return max(found, key=lambda i: (len(grams & folded_bigrams(parts[i])), -i)) if found else None
 
 
 def parallel_rest(checked: Checked, question: str, traditional: bool = False) -> str:
@@ -64,7 +60,7 @@ def hollow_rest(checked: Checked, question: str, traditional: bool = False) -> s
     if checked.refused or not checked.citations:
         return ""
     text = CITATION.sub("", checked.text)
-    said = _bigrams(re.sub(r"[\W\d_]", "", text)) - _bigrams(question)
+    said = folded_bigrams(re.sub(r"[\W\d_]", "", text)) - folded_bigrams(question)
     asked = set(numbers(question))
     new_figures, quoted = set(numbers(text)) - asked, set(numbers(checked.citations[0]["quote"]))
     if (len(said) >= 3 and not (ASKS_AMOUNT.search(question) and quoted - asked)) or new_figures:
@@ -102,7 +98,8 @@ def named_rest(checked: Checked, question: str, traditional: bool = False, most:
     said = CITATION.sub("", checked.text)
     if set(numbers(said)) - set(numbers(question)):
         return ""
-    words = lambda t: _bigrams(re.sub(r"[\W\d_]", "", t))  # punctuation and footnote numbers are not words
+    # punctuation and footnote numbers are not words
+    words = lambda t: folded_bigrams(re.sub(r"[\W\d_]", "", t))
     grams, said = words(question), words(said)
     new = lambda c: len(words(c) - said) > 0.2 * len(words(c))
     found = [(len(grams & words(c)), -i, c.strip(), cite["n"]) for cite in checked.citations

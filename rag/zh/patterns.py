@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from rag.zh.script import normalize
+
 # A year as the documents write it in digits: 1900–2099 (a bare 4-digit figure outside that range is a count).
 YEAR = r"(?:19|20)\d{2}"
 # A five-year plan period: 十三五, 十四五 (the plans are named by their ordinal, 十一 to 十九).
@@ -26,3 +28,8 @@ def without_markers(text: str) -> str:
 def bigrams(text: str) -> set[str]:
     """Character pairs: Chinese has no spaces, so overlapping pairs stand in for words in comparisons."""
     return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+def folded_bigrams(text: str) -> set[str]:
+    """Bigrams of the matching form (see `normalize`): a traditional and a simplified text pair alike."""
+    return bigrams(normalize(text))
