@@ -37,7 +37,9 @@ def _default_cache() -> Path:
 @dataclass
 class Settings:
     docs_dir: Path = PROJECT_ROOT / "seeds"
+    # The index root: the default collection's index, the registry and the other collections' folders.
     index_dir: Path = PROJECT_ROOT / "index"
+    kb: str = ""  # the collection asked or indexed ("" = the default, the bundled corpus)
     # Weights live once per machine, outside any clone; models/ links to them.
     models_dir: Path = field(default_factory=lambda: _default_cache() / "models")
     llm_role: str = "llm"

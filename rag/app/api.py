@@ -24,6 +24,7 @@ from rag.errors import InputError, RagError
 from rag.answer.turns import history_pairs, message_text
 from rag.app.rendering import paged_citations
 from rag.app.service import ChatService
+from rag.index.collections import selected
 
 MODELS = {"rag": "llm", "rag-fast": "llm_fast"}
 
@@ -131,6 +132,7 @@ def _answer(events, model, call_id, error):
 def serve(settings) -> None:
     import uvicorn
 
+    settings = selected(settings)
     service = ChatService(settings)
     # load the index and models now: a missing index is an error here, not at the first request
     service.pipeline()
