@@ -28,11 +28,7 @@ def cmd_kb(args) -> int:
     settings = load_settings(**{k: getattr(args, k, None) for k in ("index_dir", "models_dir")})
     root, seeds = settings.index_dir, settings.docs_dir
     if args.action == "list":
-        rows = [collections.describe(root, c) for c in collections.load(root, seeds).values()]
-        print(f"{'name':12} {'documents':>9} {'chunks':>7}  {'embedder':22} {'last build':25} folder")
-        for r in rows:
-            print(f"{r['name']:12} {r['documents']:>9} {r['chunks']:>7}  {r['embedder']:22} {r['built']:25} "
-                  f"{r['docs']}")
+        print(collections.listing(root, seeds))
         return 0
     if args.action == "remove":
         return _kb_remove(args, root, seeds)
@@ -116,9 +112,11 @@ def _runtime_rows(settings, only: str | None) -> list[tuple[str, str, str]]:
 
 def cmd_index(args) -> int:
     from rag.index.building import build_index
+    from rag.index.collections import several
 
-    report = build_index(_settings(args), rebuild=args.rebuild)
-    print(report.summary())
+    settings = _settings(args)
+    for chosen in (several(settings) or {"": settings}).values():
+        print(build_index(chosen, rebuild=args.rebuild).summary())
     return 0
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from rag.answer import explaining, followups, prompting
 from rag.answer.parts import compare, subqueries
+from rag.answer.federation import Federated
 from rag.answer.retrieval import Retriever
 from rag.answer.turns import Answer, Event, clean_question
 from rag.grounding import citing, horizons, naming, premise, restating, scope
@@ -23,13 +24,18 @@ class Pipeline:
 
     @classmethod
     def from_settings(cls, settings, *, embedder=None, generator=None) -> "Pipeline":
-        from rag.index import store
+        from rag.index import collections, store
         from rag.index.embedding import configured_id, load_embedder
         from rag.answer.generation import load_generator
 
-        data = store.load(settings.index_dir, embedder.id if embedder else configured_id(settings))
+        # several collections ("a,b"): each its own index, searched side by side
+        chosen = collections.several(settings) or {"": settings}
+        data = {name: store.load(s.index_dir, embedder.id if embedder else configured_id(settings))
+                for name, s in chosen.items()}
         embedder = embedder or load_embedder(settings)
-        retriever = Retriever(data, embedder, candidates=settings.candidates, rrf_k=settings.rrf_k)
+        members = {name: Retriever(d, embedder, candidates=settings.candidates, rrf_k=settings.rrf_k)
+                   for name, d in data.items()}
+        retriever = members[""] if "" in members else Federated(members, rrf_k=settings.rrf_k)
         return cls(settings, retriever, generator or load_generator(settings))
 
     def standalone(self, question: str, history: list) -> str:

@@ -75,8 +75,9 @@ class Retriever:
             return True
         return scope.chapter_fits(years, chunk) is True
 
-    def search(self, question: str, k: int) -> list[Hit]:
-        query = self.embedder.embed([question], kind="query")[0]
+    def search(self, question: str, k: int, query: np.ndarray | None = None) -> list[Hit]:
+        """The best `k` chunks; `query` is the question's embedding when the caller already has it."""
+        query = self.embedder.embed([question], kind="query")[0] if query is None else query
         dense, lexical = self.dense(query), self.lexical(question)
         fused: dict[int, float] = {}
         ranks: dict[int, dict] = {}

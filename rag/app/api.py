@@ -24,9 +24,16 @@ from rag.errors import InputError, RagError
 from rag.answer.turns import history_pairs, message_text
 from rag.app.rendering import paged_citations
 from rag.app.service import ChatService
-from rag.index.collections import selected
+from rag.index import collections
 
 MODELS = {"rag": "llm", "rag-fast": "llm_fast"}
+
+
+def model_choice(name) -> tuple[str, str, str]:
+    """(model as echoed, answer model role, collections) from a request's `model`: rag, rag-fast,
+    rag:NAME or rag:NAME1,NAME2 (rag-fast:… likewise). Another client's default name means rag."""
+    base, _, kb = str(name or "").partition(":")
+    return (name, MODELS[base], kb) if base in MODELS else ("rag", MODELS["rag"], "")
 
 
 def split_messages(messages) -> tuple[str, list[tuple[str, str]]]:
@@ -94,7 +101,9 @@ def build_api(settings, service: ChatService | None = None) -> FastAPI:
     def models(request: Request):
         if not authorized(request):
             return error(401, "invalid API key", "authentication_error")
-        return {"object": "list", "data": [{"id": m, "object": "model", "owned_by": "rag"} for m in MODELS]}
+        known = collections.load(service.base.index_dir, service.base.docs_dir)
+        ids = [*MODELS, *(f"rag:{name}" for name in known)]
+        return {"object": "list", "data": [{"id": m, "object": "model", "owned_by": "rag"} for m in ids]}
 
     @app.post("/v1/chat/completions")
     async def chat(request: Request):
@@ -108,14 +117,26 @@ def build_api(settings, service: ChatService | None = None) -> FastAPI:
         k = body.get("top_k")
         if k is not None and not (isinstance(k, int) and 1 <= k <= 8):
             return error(400, "top_k must be an integer from 1 to 8")
-        model = body.get("model") if body.get("model") in MODELS else "rag"
+        model, role, kb = model_choice(body.get("model"))
+        try:
+            missing = _unknown(service, kb)
+        except InputError as exc:
+            return error(503, str(exc), "server_error")
+        if missing:
+            return error(404, f"no collection named {', '.join(missing)}: GET /v1/models lists them",
+                         "model_not_found")
         call_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
-        events = service.stream(question, history, k=k, role=MODELS[model])
+        events = service.stream(question, history, k=k, role=role, kb=kb)
         if body.get("stream"):  # Starlette iterates a plain generator in its thread pool
             return StreamingResponse(chunks(events, model, call_id), media_type="text/event-stream")
         return await run_in_threadpool(_answer, events, model, call_id, error)
 
     return app
+
+
+def _unknown(service, kb: str) -> list[str]:
+    known = collections.load(service.base.index_dir, service.base.docs_dir)
+    return [name for name in collections.names(kb) if name not in known]
 
 
 def _answer(events, model, call_id, error):
@@ -132,8 +153,8 @@ def _answer(events, model, call_id, error):
 def serve(settings) -> None:
     import uvicorn
 
-    settings = selected(settings)
     service = ChatService(settings)
+    settings = service.settings  # with the collection it names chosen
     # load the index and models now: a missing index is an error here, not at the first request
     service.pipeline()
     print(f"OpenAI-compatible API on http://{settings.host}:{settings.port}/v1 (model 'rag')", flush=True)

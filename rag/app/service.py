@@ -18,6 +18,7 @@ import unicodedata
 from pathlib import Path
 
 from rag.index import store
+from rag.index.collections import selected
 from rag.errors import IndexError_, InputError
 from rag.ingest.loading import SUPPORTED
 from rag.answer.turns import Event
@@ -130,11 +131,13 @@ def _work(make, items: queue.Queue, stop: threading.Event) -> None:
 
 class ChatService:
     def __init__(self, settings, *, embedder=None, generator_factory=None):
-        self.settings = settings
+        # `base` as given (the index root); `settings` with the collection it names chosen
+        self.base, self.settings = settings, selected(settings)
         self._embedder = embedder
         self._generator_factory = generator_factory
         self._generators: dict[str, object] = {}
         self._pipeline = None
+        self._collections: dict[str, object] = {}  # pipelines over other collections, by `kb`
         self.lock = threading.RLock()  # guards loading; the FairQueue orders answers and rebuilds
         self.turns = FairQueue()
 
@@ -155,11 +158,13 @@ class ChatService:
             self._generators[role] = factory(role)
         return self._generators[role]
 
-    def pipeline(self, role: str | None = None):
+    def pipeline(self, role: str | None = None, kb: str = ""):
         from rag.answer.pipeline import Pipeline
         from rag.answer.retrieval import Retriever
 
         role = role or self.settings.llm_role
+        if kb:
+            return self._over(kb, role)
         with self.lock:
             if self._pipeline is None:
                 data = store.load(self.settings.index_dir, self.embedder().id)
@@ -169,6 +174,18 @@ class ChatService:
             self._pipeline.generator = self.generator(role)
             return self._pipeline
 
+    def _over(self, kb: str, role: str):
+        """The pipeline over the collections `kb` names (one, or several joined by commas)."""
+        from rag.answer.pipeline import Pipeline
+
+        with self.lock:
+            if kb not in self._collections:
+                chosen = selected(self.base.with_overrides(kb=kb))
+                self._collections[kb] = Pipeline.from_settings(chosen, embedder=self.embedder(),
+                                                               generator=self.generator(role))
+            self._collections[kb].generator = self.generator(role)
+            return self._collections[kb]
+
     def index_ready(self) -> bool:
         try:
             store.load(self.settings.index_dir, self.embedder().id, verify=False)
@@ -177,7 +194,8 @@ class ChatService:
             return False
 
     # -- answering ------------------------------------------------------------------------
-    def stream(self, question: str, history: list, *, k: int | None = None, role: str | None = None):
+    def stream(self, question: str, history: list, *, k: int | None = None, role: str | None = None,
+               kb: str = ""):
         """The pipeline's events, produced in one worker thread, in arrival order.
 
         Web servers step a generator from whichever pool thread is free, but a lock must be
@@ -187,11 +205,11 @@ class ChatService:
         Remote answer servers queue for themselves. Closing the stream (停止) stops it at the next token.
         """
         ticket = self.turns.ticket() if self.settings.llm_backend == "llamacpp" else None
-        return _Stream(lambda stop: self._answer(ticket, stop, question, history, k, role))
+        return _Stream(lambda stop: self._answer(ticket, stop, question, history, k, role, kb))
 
-    def _answer(self, ticket: int | None, stop: threading.Event, question, history, k, role):
+    def _answer(self, ticket: int | None, stop: threading.Event, question, history, k, role, kb=""):
         if ticket is None:
-            yield from self.pipeline(role).stream(question, history, k=k)
+            yield from self.pipeline(role, kb).stream(question, history, k=k)
             return
         try:
             if ahead := self.turns.ahead_of(ticket):
@@ -202,7 +220,7 @@ class ChatService:
             raise
         with self.turns.turn(ticket):
             if not stop.is_set():
-                yield from self.pipeline(role).stream(question, history, k=k)
+                yield from self.pipeline(role, kb).stream(question, history, k=k)
 
     # -- documents ------------------------------------------------------------------------
     def documents(self) -> list[list]:

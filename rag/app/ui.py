@@ -19,7 +19,6 @@ from rag.answer.turns import history_pairs, message_text
 from rag.app.rendering import (CSS, DETAILS_CLASS, HEAD_JS, answer_html, passages_html, plain_text,
                                sources_html)
 from rag.app.service import ChatService
-from rag.index.collections import selected
 
 # Dev set: 1.5B accuracy 0.86, first token 4.1 s; 0.5B accuracy 0.38, first token 1.9 s.
 MODELS = {"1.5B（默认，更准确）": "llm", "0.5B（更快，准确率明显较低）": "llm_fast"}
@@ -280,8 +279,8 @@ def _rebuild_message(service, added, problems, removed=None) -> str:
 def launch(settings, service: ChatService | None = None, **kwargs):
     """Serve the app (blocking unless `prevent_thread_lock=True`); `service` is injected by tests."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    settings = selected(settings)
     service = service or ChatService(settings)
+    settings = service.settings  # with the collection it names chosen
     if not service.index_ready():
         print(f"索引不存在或与当前设置不符，正在建立 / "
               f"building the index in {settings.index_dir} …", flush=True)

@@ -138,9 +138,31 @@ def select(settings, name: str):
                                    **chosen.settings)
 
 
+def names(kb: str) -> list[str]:
+    """The collections a `kb` setting names: one, or several joined by commas ("seeds,news")."""
+    return list(dict.fromkeys(n.strip() for n in kb.split(",") if n.strip()))
+
+
 def selected(settings):
-    """`settings` with the collection it names (`kb`, RAG_KB) chosen; as they are when it names none."""
-    return select(settings, settings.kb) if settings.kb else settings
+    """`settings` with the one collection it names (`kb`, RAG_KB) chosen; as they are when it names none
+    or several (those are chosen one by one by `several`)."""
+    asked = names(settings.kb)
+    return select(settings, asked[0]) if len(asked) == 1 else settings
+
+
+def several(settings) -> dict:
+    """Each collection's settings by name when `kb` names more than one; {} otherwise."""
+    asked = names(settings.kb)
+    return {name: select(settings, name) for name in asked} if len(asked) > 1 else {}
+
+
+def listing(root: Path, default_docs: Path) -> str:
+    """`rag kb list`: a line per collection."""
+    lines = [f"{'name':12} {'documents':>9} {'chunks':>7}  {'embedder':22} {'last build':25} folder"]
+    for r in (describe(root, c) for c in load(root, default_docs).values()):
+        lines.append(f"{r['name']:12} {r['documents']:>9} {r['chunks']:>7}  {r['embedder']:22} "
+                     f"{r['built']:25} {r['docs']}")
+    return "\n".join(lines)
 
 
 def describe(root: Path, chosen: Collection) -> dict:

@@ -129,3 +129,28 @@ def test_a_question_running_on_a_removed_collection_still_gets_its_answer(hash_i
     assert pipeline.answer("图书馆的开放时间是几点？").passages  # the loaded index answers to the end
     with pytest.raises(InputError, match="no collection named 'general'"):
         collections.select(hash_index, "general")
+
+
+def test_several_collections_are_searched_each_with_its_own_index_and_named_in_citations(hash_index):
+    from rag.answer.generation import FakeGenerator
+    from rag.answer.pipeline import Pipeline
+
+    root, seeds = hash_index.index_dir, hash_index.docs_dir
+    assert rag("kb", "create", "general", "--docs", str(GENERAL), "--no-index", root=root,
+               seeds=seeds).returncode == 0
+    both = rag("index", "--kb", "seeds,general", root=root, seeds=seeds)
+    assert both.returncode == 0 and both.stdout.count("index ") == 2, both.stderr
+    fake = FakeGenerator(lambda m: "见资料[1]。")
+    pipeline = Pipeline.from_settings(hash_index.with_overrides(kb="seeds,general"),
+                                      embedder=HashEmbedder(256), generator=fake)
+    library = pipeline.answer("星河市图书馆的自习座位每人每天最多能预约几个小时？")
+    assert library.passages[0]["doc_id"].startswith("general/")
+    assert {p["doc_id"].split("/")[0] for p in library.passages} <= {"seeds", "general"}
+    assert library.citations and "（general）" in library.citations[0]["title"]
+    plan = pipeline.answer("越城区2021年计划新建多少个5G基站？")
+    assert plan.passages[0]["doc_id"].startswith("seeds/")
+    ids = [h.chunk.id for h in pipeline.retriever.search("马拉松和5G基站", 10)]
+    assert len(set(ids)) == len(ids) and {i.split(":")[0] for i in ids} == {"seeds", "general"}
+    with pytest.raises(InputError, match="no collection named 'nope'"):
+        Pipeline.from_settings(hash_index.with_overrides(kb="seeds,nope"), embedder=HashEmbedder(256),
+                               generator=fake)
