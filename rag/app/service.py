@@ -7,9 +7,7 @@ Document uploads are confined to the documents folder and followed by an increme
 
 from __future__ import annotations
 
-import contextlib
 import json
-import queue
 import re
 import shutil
 import threading
@@ -22,6 +20,7 @@ from rag.index.collections import selected
 from rag.errors import IndexError_, InputError
 from rag.ingest.loading import SUPPORTED
 from rag.answer.turns import Event
+from rag.app.queueing import FairQueue, Stream
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -38,95 +37,11 @@ def safe_name(name: str) -> str:
     return base[:120]
 
 
-_DONE = object()
-
-
-class FairQueue:
-    """Turns granted strictly in the order tickets were taken: first come, first served.
-
-    A plain lock wakes an arbitrary waiter, so under load a later question could overtake an
-    earlier one; here the order is fixed when `ticket()` is called, whatever the scheduler does.
-    """
-
-    def __init__(self):
-        self._cond = threading.Condition()
-        self._issued = 0
-        self._serving = 0
-
-    def ticket(self) -> int:
-        with self._cond:
-            self._issued += 1
-            return self._issued - 1
-
-    def ahead_of(self, ticket: int) -> int:
-        with self._cond:
-            return max(0, ticket - self._serving)
-
-    @contextlib.contextmanager
-    def turn(self, ticket: int):
-        """Wait for `ticket`'s turn; the turn passes on when the block ends, however it ends."""
-        with self._cond:
-            self._cond.wait_for(lambda: self._serving == ticket)
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._serving += 1
-                self._cond.notify_all()
-
-
-class _Stream:
-    """Items of `make()` produced in a worker thread started now, handed over a queue.
-
-    The worker starts at once so that a turn taken in a FairQueue is always given back, even by a
-    caller that never iterates (a client gone before its turn); closing or dropping this object
-    tells the worker to stop at the next item.
-    """
-
-    def __init__(self, make):
-        self._items: queue.Queue = queue.Queue()
-        self._stop = threading.Event()
-        self._done = False
-        # The worker holds the queue and the event, not this object, so dropping it runs `close`.
-        threading.Thread(target=_work, args=(make, self._items, self._stop), daemon=True,
-                         name="answer").start()
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        item = _DONE if self._done else self._items.get()
-        if item is _DONE:
-            self._done = True
-            raise StopIteration
-        if isinstance(item, _Failure):
-            self._done = True
-            raise item.error
-        return item
-
-    def close(self) -> None:
-        self._stop.set()
-
-    __del__ = close
-
-
-class _Failure:
-    def __init__(self, error: BaseException):
-        self.error = error
-
-
-def _work(make, items: queue.Queue, stop: threading.Event) -> None:
-    events = make(stop)
-    try:
-        for item in events:
-            items.put(item)
-            if stop.is_set():
-                break
-    except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
-        items.put(_Failure(exc))
-    finally:
-        events.close()
-        items.put(_DONE)
+def _span(chunk) -> str:
+    if chunk.page_start:
+        same = chunk.page_end in (None, chunk.page_start)
+        return f"第{chunk.page_start}页" if same else f"第{chunk.page_start}–{chunk.page_end}页"
+    return f"第{chunk.start_line}–{chunk.end_line}行"
 
 
 class ChatService:
@@ -205,7 +120,7 @@ class ChatService:
         Remote answer servers queue for themselves. Closing the stream (停止) stops it at the next token.
         """
         ticket = self.turns.ticket() if self.settings.llm_backend == "llamacpp" else None
-        return _Stream(lambda stop: self._answer(ticket, stop, question, history, k, role, kb))
+        return Stream(lambda stop: self._answer(ticket, stop, question, history, k, role, kb))
 
     def _answer(self, ticket: int | None, stop: threading.Event, question, history, k, role, kb=""):
         if ticket is None:
@@ -222,26 +137,36 @@ class ChatService:
             if not stop.is_set():
                 yield from self.pipeline(role, kb).stream(question, history, k=k)
 
-    # -- documents ------------------------------------------------------------------------
-    def documents(self) -> list[list]:
-        manifest = store.read_manifest(self.settings.index_dir) or {}
+    # -- documents (of the app's collection, or of the one `kb` names) ----------------------
+    def settings_for(self, kb: str = ""):
+        return selected(self.base.with_overrides(kb=kb)) if kb else self.settings
+
+    def documents(self, kb: str = "") -> list[list]:
+        manifest = store.read_manifest(self.settings_for(kb).index_dir) or {}
         return [[doc_id, info.get("title", ""), info.get("chunks", 0), info.get("sha256", "")[:12]]
                 for doc_id, info in sorted(manifest.get("documents", {}).items())]
 
-    def built_at(self) -> str:
-        return (store.read_manifest(self.settings.index_dir) or {}).get("built_at", "—")
+    def chunks(self, doc_id: str, kb: str = "") -> list[list]:
+        """A document's chunks as indexed: number, section, lines or pages, characters, text."""
+        data = store.load(self.settings_for(kb).index_dir, self.embedder().id, verify=False)
+        return [[n, c.section, _span(c), len(c.text), c.text]
+                for n, c in enumerate((c for c in data.chunks if c.doc_id == doc_id), 1)]
 
-    def rebuild(self):
+    def built_at(self, kb: str = "") -> str:
+        return (store.read_manifest(self.settings_for(kb).index_dir) or {}).get("built_at", "—")
+
+    def rebuild(self, kb: str = ""):
         from rag.index.building import build_index
 
         with self.turns.turn(self.turns.ticket()), self.lock:
-            report = build_index(self.settings, embedder=self.embedder())
+            report = build_index(self.settings_for(kb), embedder=self.embedder())
             self._pipeline = None  # the next answer loads the new build
+            self._collections.clear()
         return report
 
-    def add_files(self, paths: list[str]) -> tuple[list[str], list[str]]:
+    def add_files(self, paths: list[str], kb: str = "") -> tuple[list[str], list[str]]:
         """Copy uploads into the documents folder. Returns (added names, problems)."""
-        docs = Path(self.settings.docs_dir).resolve()
+        docs = Path(self.settings_for(kb).docs_dir).resolve()
         added, problems = [], []
         for path in paths:
             try:
@@ -257,8 +182,8 @@ class ChatService:
                 problems.append(str(exc))
         return added, problems
 
-    def remove(self, doc_id: str) -> None:
-        docs = Path(self.settings.docs_dir).resolve()
+    def remove(self, doc_id: str, kb: str = "") -> None:
+        docs = Path(self.settings_for(kb).docs_dir).resolve()
         target = (docs / doc_id).resolve()
         if docs not in target.parents or not target.is_file():
             raise InputError(f"没有这个文档 / no such document: {doc_id}")
