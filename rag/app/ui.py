@@ -11,9 +11,9 @@ from types import SimpleNamespace
 import anyio
 import gradio as gr
 
-from rag.app import transcript
+from rag.app import library, transcript
+from rag.index import collections
 from rag.errors import RagError
-from rag.ingest.loading import SUPPORTED
 from rag.app.pageview import for_folder
 from rag.answer.turns import history_pairs, message_text
 from rag.app.rendering import (CSS, DETAILS_CLASS, HEAD_JS, answer_html, passages_html, plain_text,
@@ -33,10 +33,11 @@ def example_questions(settings) -> list[str]:
     return [q for q in load_metadata(Path(settings.docs_dir)).get("_examples", []) if isinstance(q, str)][:6]
 
 
-async def respond(service: ChatService, question, chat, k, model, show_timings, records=None):
+async def respond(service: ChatService, question, chat, k, model, show_timings, records=None, kb=""):
     """Generator for one turn: status, passages, streamed tokens, then the checked answer.
 
-    `records` maps an assistant message's index to its Answer (for feedback and the export).
+    `records` maps an assistant message's index to its Answer (for feedback and the export); `kb`
+    names the collections asked ("" = the app's own).
     """
     question = (question or "").strip()
     records = dict(records or {})
@@ -48,7 +49,7 @@ async def respond(service: ChatService, question, chat, k, model, show_timings, 
     chat = list(chat or []) + [{"role": "user", "content": question},
                                {"role": "assistant", "content": "检索中…"}]
     yield chat, gr.update(), "", records
-    events, text = service.stream(question, prior, k=int(k), role=MODELS.get(model, "llm")), ""
+    events, text = service.stream(question, prior, k=int(k), role=MODELS.get(model, "llm"), kb=kb), ""
     try:
         while (event := await _next(events)) is not None:
             sources = gr.update()
@@ -61,7 +62,7 @@ async def respond(service: ChatService, question, chat, k, model, show_timings, 
                 chat[-1]["content"] = text
             elif event.kind == "answer":
                 chat[-1]["content"], sources = (answer_html(event.data, show_timings),
-                                                sources_html(event.data, _page_link(service)))
+                                                sources_html(event.data, page_link(service, kb)))
                 records[str(len(chat) - 1)] = event.data.to_dict()
             else:
                 continue  # status, standalone: nothing new to show
@@ -72,9 +73,25 @@ async def respond(service: ChatService, question, chat, k, model, show_timings, 
         events.close()  # 停止 or an error: the answer stops at its next token and gives its turn on
 
 
-def _page_link(service):
-    settings = getattr(service, "settings", None)
-    return for_folder(settings.docs_dir).link if settings is not None else None
+def page_link(service, kb: str = ""):
+    """The page view of a cited PDF, in the folder of the collection it comes from."""
+    if getattr(service, "settings", None) is None:
+        return None
+    if "," not in kb:
+        return for_folder(service.settings_for(kb).docs_dir).link
+    # several collections: a document is named "collection/file"
+    folders = {name: for_folder(service.settings_for(name).docs_dir) for name in collections.names(kb)}
+
+    def link(item: dict, quote: str = "") -> str:
+        name, _, doc_id = item.get("doc_id", "").partition("/")
+        return folders[name].link({**item, "doc_id": doc_id}, quote) if name in folders else ""
+    return link
+
+
+def chosen(names, own: str) -> str:
+    """The `kb` for the collections chosen above the chat: "" for the app's own (or none chosen)."""
+    names = [n for n in (names or []) if n]
+    return "" if not names or names == [own] else ",".join(names)
 
 
 async def _next(events):
@@ -117,12 +134,9 @@ def export_conversation(chat, records, folder: Path):
     return gr.update(value=str(path), visible=True)
 
 
-def _documents_table(service: ChatService):
-    return service.documents(), f"上次建立索引：{service.built_at()}"
-
-
-def _chat_panel(settings, examples: list[str]) -> SimpleNamespace:
+def _chat_panel(settings, examples: list[str], names: list[str], own: str) -> SimpleNamespace:
     ui = SimpleNamespace()
+    ui.kb = gr.Dropdown(names, value=[own], multiselect=True, label="知识库（可多选）", elem_id="kb")
     with gr.Row(elem_id="chat-row"):
         with gr.Column(scale=3, min_width=300):
             ui.chat = gr.Chatbot(label="对话", height=520, buttons=["copy"],
@@ -150,41 +164,28 @@ def _chat_panel(settings, examples: list[str]) -> SimpleNamespace:
     return ui
 
 
-def _documents_panel(ui: SimpleNamespace) -> None:
-    ui.table = gr.Dataframe(headers=["文件", "标题", "段落数", "SHA-256"], interactive=False,
-                            elem_id="doc-table")
-    ui.built = gr.Markdown(elem_id="built-at")
-    ui.upload = gr.File(label="上传文档（.txt .md .html .docx .pdf，扫描件 .png .jpg）",
-                        file_count="multiple", file_types=sorted(SUPPORTED), elem_id="upload")
-    with gr.Row():
-        ui.add = gr.Button("添加并更新索引", variant="primary", elem_id="add-docs")
-        ui.reindex = gr.Button("重新扫描文档文件夹并更新索引", elem_id="reindex")
-    with gr.Row():
-        ui.victim = gr.Dropdown(label="删除文档", choices=[], elem_id="remove-choice")
-        ui.remove = gr.Button("删除并更新索引", elem_id="remove-doc")
-    ui.doc_status = gr.Markdown(elem_id="doc-status")
-
-
-def _wire_chat(ui: SimpleNamespace, service: ChatService, lanes: int, exports: Path) -> None:
+def _wire_chat(ui: SimpleNamespace, service: ChatService, lanes: int, exports: Path, own: str) -> None:
     answer = {"concurrency_limit": lanes, "concurrency_id": "answer"}
-    inputs = [ui.box, ui.chat, ui.k, ui.model, ui.timings, ui.records]
+    # the collections chosen travel with each request: two browser sessions may choose differently
+    inputs = [ui.box, ui.chat, ui.k, ui.model, ui.timings, ui.records, ui.kb]
     outputs = [ui.chat, ui.sources, ui.box, ui.records]
-    turn = [ui.chat, ui.k, ui.model, ui.timings, ui.records]
+    turn = [ui.chat, ui.k, ui.model, ui.timings, ui.records, ui.kb]
 
-    async def ask(question, chat, k, model, timings, records):
-        async for update in respond(service, question, chat, k, model, timings, records):
+    async def ask(question, chat, k, model, timings, records, kb):
+        async for update in respond(service, question, chat, k, model, timings, records, chosen(kb, own)):
             yield update
 
-    async def redo(chat, k, model, timings, records):
+    async def redo(chat, k, model, timings, records, kb):
         question, before = last_question(chat)
         if not question:
             yield before, gr.update(), "", records
             return
-        async for update in respond(service, question, before, k, model, timings, records):
+        async for update in respond(service, question, before, k, model, timings, records, chosen(kb, own)):
             yield update
 
-    async def pick_example(chat, k, model, timings, records, data: gr.SelectData):
-        async for update in respond(service, message_text(data.value), chat, k, model, timings, records):
+    async def pick_example(chat, k, model, timings, records, kb, data: gr.SelectData):
+        async for update in respond(service, message_text(data.value), chat, k, model, timings, records,
+                                    chosen(kb, own)):
             yield update
 
     running = [ui.box.submit(ask, inputs, outputs, **answer),
@@ -212,68 +213,29 @@ def _wire_chat(ui: SimpleNamespace, service: ChatService, lanes: int, exports: P
     ui.chat.like(on_like, [ui.records], None)
 
 
-def _wire_documents(ui: SimpleNamespace, service: ChatService, lanes: int, demo: gr.Blocks) -> None:
-    def refresh():
-        rows, when = _documents_table(service)
-        return rows, when, gr.update(choices=[r[0] for r in rows], value=None)
-
-    def add_docs(files, progress=gr.Progress(track_tqdm=True)):
-        added, problems = service.add_files([f if isinstance(f, str) else f.name for f in (files or [])])
-        message = (_rebuild_message(service, added, problems) if added
-                   else "；".join(problems) or "请先选择文件。")
-        return (*refresh(), message)
-
-    def reindex(progress=gr.Progress(track_tqdm=True)):
-        message = _rebuild_message(service, [], [])
-        return (*refresh(), message)
-
-    def remove_doc(doc_id, progress=gr.Progress(track_tqdm=True)):
-        if not doc_id:
-            gr.Warning("请先选择要删除的文档。")
-            return gr.update(), gr.update(), gr.update(), gr.update()
-        try:
-            service.remove(doc_id)
-        except RagError as exc:
-            raise gr.Error(str(exc)) from exc
-        # before the listing, which must show the new build
-        message = _rebuild_message(service, [], [], removed=doc_id)
-        return (*refresh(), message)
-
-    shown = [ui.table, ui.built, ui.victim, ui.doc_status]
-    answer = {"concurrency_limit": lanes, "concurrency_id": "answer"}
-    ui.add.click(add_docs, [ui.upload], shown, **answer)
-    ui.reindex.click(reindex, None, shown, **answer)
-    ui.remove.click(remove_doc, [ui.victim], shown, **answer)
-    demo.load(refresh, None, [ui.table, ui.built, ui.victim])
-
-
 def build_app(settings, service: ChatService | None = None) -> gr.Blocks:
     service = service or ChatService(settings)
     # In-process llama.cpp answers one at a time; N remote answer servers can take N at once.
     lanes = max(1, len(settings.llm_url_list)) if settings.llm_backend == "openai" else 1
     exports = Path(tempfile.mkdtemp(prefix="rag-export-"))
+    names, own = list(collections.load(service.base.index_dir, service.base.docs_dir)), own_name(service)
     with gr.Blocks(title="本地文档问答") as demo:
         gr.Markdown("## 本地文档问答 · 只依据你的文档回答，并标注出处")
         with gr.Tab("问答"):
-            ui = _chat_panel(settings, example_questions(settings))
+            ui = _chat_panel(settings, example_questions(settings), names, own)
         with gr.Tab("文档"):
-            _documents_panel(ui)
+            library.panel(ui, names, own)
         ui.records = gr.State({})
-        _wire_chat(ui, service, lanes, exports)
-        _wire_documents(ui, service, lanes, demo)
+        _wire_chat(ui, service, lanes, exports, own)
+        library.wire(ui, service, lanes, demo, own)
+        # the 文档 tab follows the first collection chosen above the chat
+        ui.kb.change(lambda kb: (kb or [own])[0], [ui.kb], [ui.kb_docs])
     return demo
 
 
-def _rebuild_message(service, added, problems, removed=None) -> str:
-    try:
-        report = service.rebuild()
-    except RagError as exc:
-        raise gr.Error(f"索引更新失败，原索引保持不变：{exc}") from exc
-    parts = [f"已添加：{'、'.join(added)}" if added else "", f"已删除：{removed}" if removed else "",
-             f"索引已更新：{report.files} 个文件，{report.chunks} 个段落，"
-             f"新嵌入 {report.embedded} 个，用时 {report.seconds:.1f} 秒"]
-    parts += [f"跳过 {Path(p).name}：{r}" for p, r in report.skipped] + problems
-    return "  \n".join(p for p in parts if p)
+def own_name(service) -> str:
+    """The name of the collection the app was started on."""
+    return collections.names(service.settings.kb)[0] if service.settings.kb else collections.DEFAULT
 
 
 def launch(settings, service: ChatService | None = None, **kwargs):
@@ -289,8 +251,10 @@ def launch(settings, service: ChatService | None = None, **kwargs):
     demo = build_app(settings, service)
     demo.queue(default_concurrency_limit=1)
     auth = os.environ.get("RAG_AUTH")  # "user:password" for anyone who exposes the app beyond loopback
-    # cited PDF pages, read-only
-    kwargs.setdefault("allowed_paths", for_folder(settings.docs_dir).allowed_paths())
+    # cited PDF pages of every collection, read-only
+    known = collections.load(service.base.index_dir, service.base.docs_dir)
+    kwargs.setdefault("allowed_paths",
+                      [path for c in known.values() for path in for_folder(c.docs).allowed_paths()])
     demo.launch(server_name=settings.host, server_port=settings.port, css=CSS, head=HEAD_JS,
                 auth=tuple(auth.split(":", 1)) if auth and ":" in auth else None, footer_links=[], **kwargs)
     return demo

@@ -21,6 +21,7 @@ from rag.answer.generation import FakeGenerator
 from rag.app.service import ChatService
 from rag.app.ui import MODELS, build_app, mark_stopped
 
+OWN = ["seeds"]  # the collection chosen above the chat: the app's own
 QUESTION = "越城区2021年5G基站的建设计划是什么？"
 FAST, DEFAULT = list(MODELS)[1], list(MODELS)[0]
 
@@ -72,7 +73,7 @@ def test_every_handler_takes_exactly_its_inputs(app):
 def test_example_card_is_answered(app):
     demo, _, _ = app
     select = gr.SelectData(None, {"index": 0, "value": {"text": QUESTION, "files": []}})
-    chat, sources, box, records = _last(_handler(demo, "pick_example")([], 4, DEFAULT, True, {}, select))
+    chat, sources, box, records = _last(_handler(demo, "pick_example")([], 4, DEFAULT, True, {}, OWN, select))
     assert chat[0]["content"] == QUESTION and "[1]" in chat[1]["content"]
     assert 'class="rag-details"' in chat[1]["content"] and "<details open" not in chat[1]["content"]
     assert "src-card" in sources and records["1"]["retrieval"]["passages"]
@@ -81,13 +82,13 @@ def test_example_card_is_answered(app):
 def test_send_retry_follow_up_and_settings(app):
     demo, _, _ = app
     ask, redo = _handler(demo, "ask"), _handler(demo, "redo")
-    chat, _, _, records = _last(ask(QUESTION, [], 2, FAST, False, {}))
+    chat, _, _, records = _last(ask(QUESTION, [], 2, FAST, False, {}, OWN))
     # top-k setting reached the pipeline
     assert sum(e["seen"] for e in records["1"]["retrieval"]["passages"]) == 2
     assert "首字" not in chat[1]["content"]  # timings off
-    again, _, _, records = _last(redo(chat, 4, DEFAULT, True, records))
+    again, _, _, records = _last(redo(chat, 4, DEFAULT, True, records, OWN))
     assert len(again) == 2 and "首字" in again[1]["content"]
-    follow, _, _, records = _last(ask("那2022年呢？", again, 4, DEFAULT, True, records))
+    follow, _, _, records = _last(ask("那2022年呢？", again, 4, DEFAULT, True, records, OWN))
     assert len(follow) == 4 and set(records) == {"1", "3"}
 
 
@@ -95,9 +96,9 @@ def test_slips_are_notices_that_leave_the_page_as_it_was(app):
     """Nothing to retry, an empty question, nothing to export: a warning, not an error on every component."""
     demo, _, _ = app
     with pytest.warns(UserWarning, match="重试"):
-        assert _all(_handler(demo, "redo")([], 4, DEFAULT, True, {})) == [([], gr.update(), "", {})]
+        assert _all(_handler(demo, "redo")([], 4, DEFAULT, True, {}, OWN)) == [([], gr.update(), "", {})]
     with pytest.warns(UserWarning, match="问题为空"):
-        assert _last(_handler(demo, "ask")("  ", [], 4, DEFAULT, True, {}))[0] == []
+        assert _last(_handler(demo, "ask")("  ", [], 4, DEFAULT, True, {}, OWN))[0] == []
     with pytest.warns(UserWarning, match="导出"):
         assert _handler(demo, "export")([], {}) == gr.update()
 
@@ -113,7 +114,7 @@ def test_stop_marks_only_an_unfinished_answer(app):
 
 def test_like_and_dislike_are_recorded_with_citations(app):
     demo, _, settings = app
-    _, _, _, records = _last(_handler(demo, "ask")(QUESTION, [], 4, DEFAULT, True, {}))
+    _, _, _, records = _last(_handler(demo, "ask")(QUESTION, [], 4, DEFAULT, True, {}, OWN))
     like = _handler(demo, "on_like")
     for liked in (True, False):
         like(records, gr.LikeData(None, {"index": [1, None], "value": "", "liked": liked}))
@@ -124,7 +125,7 @@ def test_like_and_dislike_are_recorded_with_citations(app):
 
 def test_export_is_markdown_with_numbered_citations_and_quotes(app):
     demo, _, _ = app
-    chat, _, _, records = _last(_handler(demo, "ask")(QUESTION, [], 4, DEFAULT, True, {}))
+    chat, _, _, records = _last(_handler(demo, "ask")(QUESTION, [], 4, DEFAULT, True, {}, OWN))
     path = _handler(demo, "export")(chat, records)["value"]
     text = open(path, encoding="utf-8").read()
     assert text.startswith("# ") and f"## 问：{QUESTION}" in text
@@ -136,9 +137,9 @@ def test_documents_reindex_and_remove(app):
     demo, _, settings = app
     (settings.docs_dir / "新文件.txt").write_text("柯桥区2025年计划新建智慧停车场27个。\n",
                                                   encoding="utf-8")
-    rows, _, choices, status = _handler(demo, "reindex")()
+    rows, _, choices, status = _handler(demo, "reindex")("seeds")
     assert "新文件.txt" in [r[0] for r in rows] and "索引已更新" in status
-    rows, _, _, status = _handler(demo, "remove_doc")("新文件.txt")
+    rows, _, _, status = _handler(demo, "remove_doc")("新文件.txt", "seeds")
     assert "新文件.txt" not in [r[0] for r in rows] and "已删除" in status
 
 
@@ -167,7 +168,7 @@ def test_stop_returns_at_once_and_the_next_question_is_answered(hash_index):
         seen: list = []
 
         async def consume():
-            async for chat, *_ in ask(QUESTION, [], 4, DEFAULT, True, {}):
+            async for chat, *_ in ask(QUESTION, [], 4, DEFAULT, True, {}, OWN):
                 seen.append(chat[-1]["content"])
         task = asyncio.create_task(consume())
         while "生成中…" not in seen:
@@ -177,7 +178,7 @@ def test_stop_returns_at_once_and_the_next_question_is_answered(hash_index):
         await asyncio.gather(task, return_exceptions=True)
         cancelled_in = time.monotonic() - started
         generator.gate.set()  # the stopped answer's first token comes; it stops there and gives its turn on
-        return cancelled_in, [u async for u in ask(QUESTION, [], 4, DEFAULT, True, {})][-1]
+        return cancelled_in, [u async for u in ask(QUESTION, [], 4, DEFAULT, True, {}, OWN)][-1]
 
     cancelled_in, (chat, *_) = asyncio.run(stop_then_ask())
     assert cancelled_in < 1.0 and "[1]" in chat[-1]["content"]
