@@ -230,6 +230,11 @@ def build_app(settings, service: ChatService | None = None) -> gr.Blocks:
         library.wire(ui, service, lanes, demo, own)
         # the 文档 tab follows the first collection chosen above the chat
         ui.kb.change(lambda kb: (kb or [own])[0], [ui.kb], [ui.kb_docs])
+
+        def known():  # a collection created with `rag kb create` while the app runs shows on reload
+            names = list(collections.load(service.base.index_dir, service.base.docs_dir))
+            return gr.update(choices=names), gr.update(choices=names)
+        demo.load(known, None, [ui.kb, ui.kb_docs])
     return demo
 
 
