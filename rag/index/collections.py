@@ -111,6 +111,23 @@ def create(root: Path, name: str, docs: Path, default_docs: Path, **settings) ->
     return known[name]
 
 
+def update(root: Path, name: str, default_docs: Path, **settings) -> Collection:
+    """Change a collection's own settings (chunk size, OCR); its index is rebuilt by the caller."""
+    if name == DEFAULT:
+        raise InputError(f"'{DEFAULT}' takes its settings from RAG_* variables and flags, e.g. "
+                         f"RAG_CHUNK_SIZE=200 rag index")
+    chosen = {k: v for k, v in settings.items() if k in OVERRIDES and v is not None}
+    if not chosen:
+        raise InputError(f"nothing to change: pass --chunk-size N or --ocr on|off, e.g. "
+                         f"rag kb set {name} --chunk-size 200")
+    with _locked(root):
+        known = load(root, default_docs)
+        changed = get(root, name, default_docs)
+        changed.settings = {**changed.settings, **chosen}
+        _save(root, {**known, name: changed})
+    return changed
+
+
 def get(root: Path, name: str, default_docs: Path) -> Collection:
     known = load(root, default_docs)
     if name not in known:

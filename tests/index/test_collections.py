@@ -154,3 +154,42 @@ def test_several_collections_are_searched_each_with_its_own_index_and_named_in_c
     with pytest.raises(InputError, match="no collection named 'nope'"):
         Pipeline.from_settings(hash_index.with_overrides(kb="seeds,nope"), embedder=HashEmbedder(256),
                                generator=fake)
+
+
+def test_a_changed_setting_rebuilds_that_collection_only(hash_index):
+    root, seeds = hash_index.index_dir, hash_index.docs_dir
+    assert rag("kb", "create", "general", "--docs", str(GENERAL), root=root, seeds=seeds).returncode == 0
+    seeds_build, general_build = store.current_build(root), store.current_build(root / "general")
+    changed = rag("kb", "set", "general", "--chunk-size", "150", root=root, seeds=seeds)
+    assert changed.returncode == 0, changed.stderr
+    assert store.read_manifest(root / "general")["chunker"]["size"] == 150
+    assert store.current_build(root / "general") != general_build and store.current_build(root) == seeds_build
+    for args, said in ((["kb", "set", "general"], "nothing to change"),
+                       (["kb", "set", "seeds", "--chunk-size", "200"], "RAG_CHUNK_SIZE"),
+                       (["kb", "set", "nope", "--ocr", "off"], "no collection named 'nope'")):
+        out = rag(*args, root=root, seeds=seeds)
+        assert out.returncode == 2 and said in out.stderr, (args, out.stderr)
+
+
+@pytest.mark.parametrize("delay", [0.5, 2.0])
+def test_a_collection_whose_build_was_killed_answers_from_its_previous_build(hash_index, tmp_path, delay):
+    import shutil
+    import signal
+    import time
+
+    from tests.index.test_indexing import _big_corpus
+
+    root, seeds, folder = hash_index.index_dir, hash_index.docs_dir, tmp_path / "big"
+    shutil.copytree(GENERAL, folder)
+    assert rag("kb", "create", "big", "--docs", str(folder), root=root, seeds=seeds).returncode == 0
+    before = {c.id for c in store.load(root / "big", "hash-bigram@256").chunks}
+    _big_corpus(folder)
+    env = cli_env(RAG_EMBEDDER_ROLE="hash", RAG_EMBED_DIM=256, RAG_EMBED_BATCH=4, RAG_DOCS_DIR=seeds,
+                  RAG_INDEX_DIR=root)
+    proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "kb", "set", "big", "--chunk-size", "120"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(delay)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    after = store.load(root / "big", "hash-bigram@256")  # the previous build, or the finished new one
+    assert {c.id for c in after.chunks} == before or len(after.chunks) > len(before)

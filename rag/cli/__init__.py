@@ -8,7 +8,8 @@ import sys
 
 from rag import __version__
 from rag.config import load_settings, offline_environment
-from rag.errors import InputError, RagError
+from rag.cli import kb
+from rag.errors import RagError
 
 
 def _settings(args, choose: bool = True):
@@ -20,55 +21,6 @@ def _settings(args, choose: bool = True):
     from rag.index.collections import selected
 
     return selected(settings) if choose else settings
-
-
-def cmd_kb(args) -> int:
-    from rag.index import collections
-
-    settings = load_settings(**{k: getattr(args, k, None) for k in ("index_dir", "models_dir")})
-    root, seeds = settings.index_dir, settings.docs_dir
-    if args.action == "list":
-        print(collections.listing(root, seeds))
-        return 0
-    if args.action == "remove":
-        return _kb_remove(args, root, seeds)
-    if not args.docs_dir:
-        raise InputError(f"rag kb create {args.name} needs its documents folder: --docs DIR")
-    ocr = None if args.ocr is None else args.ocr == "on"
-    made = collections.create(root, args.name, args.docs_dir, seeds, ocr=ocr, chunk_size=args.chunk_size)
-    print(f"collection {made.name}: documents {made.docs}, index {made.index_dir(root)}")
-    return 0 if args.no_index else _kb_index(settings, made.name)
-
-
-def _kb_index(settings, name: str) -> int:
-    from rag.index import collections
-    from rag.index.building import build_index
-
-    try:
-        print(build_index(collections.select(settings, name)).summary())
-    except RagError as exc:
-        print(f"错误 / error: {exc}\ncollection {name} is created but not indexed yet; once the above is "
-              f"fixed, run: rag index --kb {name}", file=sys.stderr)
-        return exc.exit_code
-    return 0
-
-
-def _kb_remove(args, root, seeds) -> int:
-    from rag.index import collections
-
-    chosen = collections.get(root, args.name, seeds)
-    if not args.yes:
-        if not sys.stdin.isatty():
-            raise InputError(f"removing collection {args.name} deletes its index (not its documents): "
-                             f"confirm with: rag kb remove {args.name} --yes")
-        reply = input(f"remove collection {args.name} and its index "
-                      f"(documents in {chosen.docs} stay)? [y/N] ")
-        if reply.strip().lower() not in {"y", "yes"}:
-            print("kept")
-            return 0
-    collections.remove(root, args.name, seeds)
-    print(f"removed collection {args.name}; its documents are still in {chosen.docs}")
-    return 0
 
 
 def cmd_models(args) -> int:
@@ -243,28 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="serve the OpenAI-compatible /v1/chat/completions API instead")
     p.add_argument("--port", dest="port", type=int)
     p.set_defaults(func=cmd_serve)
-    _kb_parser(sub)
+    kb.add_parser(sub)
     return parser
-
-
-def _kb_parser(sub) -> None:
-    p = sub.add_parser("kb", help="document collections: list, create, remove")
-    root = argparse.ArgumentParser(add_help=False)
-    root.add_argument("--index", dest="index_dir", help="the index root (default: index/)")
-    actions = p.add_subparsers(dest="action", required=True)
-    actions.add_parser("list", parents=[root], help="name, documents, chunks, embedder, last build")
-    made = actions.add_parser("create", parents=[root],
-                              help="a collection from a documents folder, indexed at once")
-    made.add_argument("name")
-    made.add_argument("--docs", dest="docs_dir", help="the collection's documents folder")
-    made.add_argument("--ocr", choices=["on", "off"], help="read scans by OCR (default on)")
-    made.add_argument("--chunk-size", dest="chunk_size", type=int, help="characters per chunk (default 300)")
-    made.add_argument("--no-index", dest="no_index", action="store_true", help="register only")
-    gone = actions.add_parser("remove", parents=[root],
-                              help="forget a collection and delete its index (not its documents)")
-    gone.add_argument("name")
-    gone.add_argument("--yes", action="store_true", help="do not ask")
-    p.set_defaults(func=cmd_kb)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -291,6 +223,3 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
 
-
-if __name__ == "__main__":
-    sys.exit(main())
