@@ -31,7 +31,7 @@ class Answer:
 
     def render_sources(self) -> str:
         where = lambda c: (pages_label(c.get("page_start"), c.get("page_end"))
-                           or f"第{c['start_line']}–{c['end_line']}行")
+                           or lines_label(c["start_line"], c["end_line"]))
         lines = [f"[{c['n']}] {c['title']} · {c['section'] or '—'} · {where(c)}\n    {c['quote']}"
                  for c in self.citations]
         lines += [f"⚠ {w}" for w in self.warnings]
@@ -44,6 +44,10 @@ class Answer:
 class Event:
     kind: str  # status | standalone | passages | token | answer
     data: object
+
+
+def lines_label(start: int, end: int) -> str:
+    return f"第{start}行" if start == end else f"第{start}–{end}行"
 
 
 def message_text(content) -> str:

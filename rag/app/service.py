@@ -19,7 +19,7 @@ from rag.index import store
 from rag.index.collections import selected
 from rag.errors import IndexError_, InputError
 from rag.ingest.loading import SUPPORTED
-from rag.answer.turns import Event
+from rag.answer.turns import Event, lines_label
 from rag.app.queueing import FairQueue, Stream
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -41,7 +41,7 @@ def _span(chunk) -> str:
     if chunk.page_start:
         same = chunk.page_end in (None, chunk.page_start)
         return f"第{chunk.page_start}页" if same else f"第{chunk.page_start}–{chunk.page_end}页"
-    return f"第{chunk.start_line}–{chunk.end_line}行"
+    return lines_label(chunk.start_line, chunk.end_line)
 
 
 class ChatService:

@@ -175,11 +175,12 @@ def several(settings) -> dict:
 
 def listing(root: Path, default_docs: Path) -> str:
     """`rag kb list`: a line per collection."""
-    lines = [f"{'name':12} {'documents':>9} {'chunks':>7}  {'embedder':22} {'last build':25} folder"]
-    for r in (describe(root, c) for c in load(root, default_docs).values()):
-        lines.append(f"{r['name']:12} {r['documents']:>9} {r['chunks']:>7}  {r['embedder']:22} "
-                     f"{r['built']:25} {r['docs']}")
-    return "\n".join(lines)
+    rows = [describe(root, c) for c in load(root, default_docs).values()]
+    cells = [("name", "documents", "chunks", "last build", "embedder", "folder")]
+    cells += [(r["name"], str(r["documents"]), str(r["chunks"]), r["built"], r["embedder"], r["docs"])
+              for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(5)]
+    return "\n".join("  ".join([*(cell.ljust(w) for cell, w in zip(row, widths)), row[5]]) for row in cells)
 
 
 def describe(root: Path, chosen: Collection) -> dict:
