@@ -19,6 +19,7 @@ from .tiers import pytest_terminal_summary  # noqa: F401
 
 SEEDS = PROJECT_ROOT / "seeds"
 QA = PROJECT_ROOT / "tests" / "data" / "qa_dev.jsonl"
+GENERAL = PROJECT_ROOT / "tests" / "data" / "corpus_general"
 
 offline_environment()
 
@@ -36,6 +37,23 @@ def hash_settings(tmp_path: Path, docs: Path):
     # The hash embedder's cosines are not calibrated like the real one's: no refusal gate here.
     return load_settings(docs_dir=docs, index_dir=tmp_path / "index", embedder_role="hash", embed_dim=256,
                          refuse_below=0.0)
+
+
+@pytest.fixture
+def two_services(hash_index):
+    """A ChatService over the seeds (fakes behind it) with the second corpus as a collection `general`
+    beside them, indexed with the hash embedder."""
+    from rag.answer.generation import FakeGenerator
+    from rag.app.service import ChatService
+    from rag.index import collections
+    from rag.index.building import build_index
+    from rag.index.embedding import HashEmbedder
+    from tests.app.test_ui import _cite_first
+
+    collections.create(hash_index.index_dir, "general", GENERAL, hash_index.docs_dir)
+    build_index(collections.select(hash_index, "general"), embedder=HashEmbedder(256))
+    return ChatService(hash_index, embedder=HashEmbedder(256),
+                       generator_factory=lambda r: FakeGenerator(_cite_first))
 
 
 @pytest.fixture

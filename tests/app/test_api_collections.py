@@ -6,27 +6,15 @@ from __future__ import annotations
 import pytest
 
 from rag.app.api import build_api, model_choice
-from rag.app.service import ChatService
-from rag.index import collections
-from rag.index.building import build_index
-from rag.index.embedding import HashEmbedder
-from tests.app.test_api import _cite_first, _client
-from tests.conftest import ServerThread
-from tests.gold_runs import DATA
+from tests.app.test_api import _client
+from tests.conftest import GENERAL, ServerThread
 
-GENERAL = DATA / "corpus_general"
 LIBRARY = "星河市图书馆的开放时间是什么？"
 
 
 @pytest.fixture
-def server(hash_index):
-    from rag.answer.generation import FakeGenerator
-
-    collections.create(hash_index.index_dir, "general", GENERAL, hash_index.docs_dir)
-    build_index(collections.select(hash_index, "general"), embedder=HashEmbedder(256))
-    service = ChatService(hash_index, embedder=HashEmbedder(256),
-                          generator_factory=lambda r: FakeGenerator(_cite_first))
-    with ServerThread(build_api(hash_index, service)) as running:
+def server(two_services):
+    with ServerThread(build_api(two_services.base, two_services)) as running:
         yield running
 
 

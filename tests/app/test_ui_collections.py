@@ -7,27 +7,16 @@ import asyncio
 
 import pytest
 
-from rag.app.service import ChatService
 from rag.app.ui import build_app
-from rag.index import collections
-from rag.index.building import build_index
-from rag.index.embedding import HashEmbedder
-from tests.app.test_ui import DEFAULT, _cite_first, _handler, _last
-from tests.gold_runs import DATA
+from tests.app.test_ui import DEFAULT, _handler, _last
+from tests.conftest import GENERAL
 
-GENERAL = DATA / "corpus_general"
 LIBRARY = "星河市图书馆的开放时间是什么？"
 
 
 @pytest.fixture
-def demo(hash_index):
-    from rag.answer.generation import FakeGenerator
-
-    collections.create(hash_index.index_dir, "general", GENERAL, hash_index.docs_dir)
-    build_index(collections.select(hash_index, "general"), embedder=HashEmbedder(256))
-    service = ChatService(hash_index, embedder=HashEmbedder(256),
-                          generator_factory=lambda r: FakeGenerator(_cite_first))
-    return build_app(hash_index, service)
+def demo(two_services):
+    return build_app(two_services.base, two_services)
 
 
 def _ask(demo, question, kb):

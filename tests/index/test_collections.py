@@ -11,10 +11,7 @@ import pytest
 from rag.errors import InputError
 from rag.index import collections, store
 from rag.index.embedding import HashEmbedder
-from tests.conftest import cli_env
-from tests.gold_runs import DATA
-
-GENERAL = DATA / "corpus_general"
+from tests.conftest import GENERAL, cli_env
 
 
 def rag(*args, root, seeds, stdin=subprocess.DEVNULL, **env):
