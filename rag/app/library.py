@@ -16,9 +16,6 @@ from rag.app.service import ChatService
 from rag.errors import RagError
 from rag.ingest.loading import SUPPORTED
 
-CHUNK_HEADERS = ["#", "章节", "位置", "字数", "文本"]
-
-
 def panel(ui: SimpleNamespace, names: list[str], own: str) -> None:
     ui.kb_docs = gr.Dropdown(names, value=own, label="知识库", elem_id="docs-kb")
     ui.table = gr.Dataframe(headers=["文件", "标题", "段落数", "SHA-256"], interactive=False,
@@ -34,8 +31,8 @@ def panel(ui: SimpleNamespace, names: list[str], own: str) -> None:
         ui.show_chunks = gr.Button("查看分段", elem_id="show-chunks")
         ui.remove = gr.Button("删除并更新索引", elem_id="remove-doc")
     ui.doc_status = gr.Markdown(elem_id="doc-status")
-    ui.chunks = gr.Dataframe(headers=CHUNK_HEADERS, interactive=False, wrap=True, elem_id="chunk-table",
-                             label="分段（建立索引时切分的段落）")
+    ui.chunks = gr.Dataframe(headers=["#", "章节", "位置", "字数", "文本"], interactive=False, wrap=True,
+                             elem_id="chunk-table", label="分段（建立索引时切分的段落）")
 
 
 def wire(ui: SimpleNamespace, service: ChatService, lanes: int, demo: gr.Blocks, own: str) -> None:
