@@ -21,7 +21,7 @@ from pathlib import Path
 from rag.errors import InputError
 from rag.index import store
 
-REGISTRY = "collections.json"
+REGISTRY = store.REGISTRY
 DEFAULT = "seeds"
 # Letters (Chinese too), digits, - and _: a name is a folder under the index root and a word in a URL.
 _NAME = re.compile(r"[^\W_][\w-]{0,39}")

@@ -24,6 +24,16 @@ from rag.errors import IndexError_
 
 FORMAT_VERSION = 1
 REBUILD = "rag index --rebuild"
+REGISTRY = "collections.json"  # the registry of collections (rag.index.collections), beside their folders
+
+
+def rebuild_command(index_dir: Path, rebuild: bool = True) -> str:
+    """The command that (re)builds this index: a collection's folder sits beside the registry."""
+    folder = Path(index_dir).resolve()
+    flag = " --rebuild" if rebuild else ""
+    if (folder.parent / REGISTRY).is_file():
+        return f"rag index --kb {folder.name}{flag}"
+    return REBUILD if rebuild else f"rag index --index {index_dir}"
 
 
 @dataclass
@@ -161,26 +171,27 @@ def read_manifest(index_dir: Path) -> dict | None:
     try:
         return json.loads((build / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise IndexError_(f"index manifest at {build} is unreadable ({exc}). Run: {REBUILD}") from exc
+        raise IndexError_(f"index manifest at {build} is unreadable ({exc}). "
+                          f"Run: {rebuild_command(index_dir)}") from exc
 
 
 def check_compatible(manifest: dict, embedder_id: str, where: Path) -> None:
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexError_(f"index at {where} has format version {manifest.get('format_version')}, "
                           f"this rag reads "
-                          f"{FORMAT_VERSION}. Run: {REBUILD}")
+                          f"{FORMAT_VERSION}. Run: {rebuild_command(where)}")
     built_with = manifest.get("embedder", {}).get("id")
     if built_with != embedder_id:
         raise IndexError_(f"index at {where} was built with embedder '{built_with}', "
                           f"but the configured embedder is "
-                          f"'{embedder_id}'. Run: {REBUILD}")
+                          f"'{embedder_id}'. Run: {rebuild_command(where)}")
 
 
 def load(index_dir: Path, embedder_id: str, *, verify: bool = True) -> IndexData:
     index_dir = Path(index_dir)
     manifest = read_manifest(index_dir)
     if manifest is None:
-        raise IndexError_(f"no index at {index_dir}. Build it with: rag index --index {index_dir}")
+        raise IndexError_(f"no index at {index_dir}. Build it with: {rebuild_command(index_dir, False)}")
     build = current_build(index_dir)
     check_compatible(manifest, embedder_id, index_dir)
     if verify:
@@ -193,7 +204,7 @@ def _verify_files(build: Path, manifest: dict) -> None:
         path = build / name
         if not path.is_file() or _sha(path) != expected:
             raise IndexError_(f"index file {path} is missing or corrupt "
-                              f"(checksum differs from the manifest). Run: {REBUILD}")
+                              f"(checksum differs from the manifest). Run: {rebuild_command(build.parent)}")
 
 
 def _read_build(build: Path, manifest: dict) -> IndexData:
@@ -209,10 +220,10 @@ def _read_build(build: Path, manifest: dict) -> IndexData:
         raise
     except Exception as exc:  # any decoding failure means the same thing to the user
         raise IndexError_(f"index at {build} could not be read ({type(exc).__name__}: {exc}). "
-                          f"Run: {REBUILD}") from exc
+                          f"Run: {rebuild_command(build.parent)}") from exc
     if not (len(chunks) == len(vectors) == index.ntotal == manifest.get("chunk_count")):
         raise IndexError_(f"index at {build} is inconsistent ({len(chunks)} chunks, {len(vectors)} vectors, "
-                          f"{index.ntotal} in the vector store). Run: {REBUILD}")
+                          f"{index.ntotal} in the vector store). Run: {rebuild_command(build.parent)}")
     return IndexData(manifest=manifest, chunks=chunks, vectors=vectors, faiss_index=index, bm25=bm25,
                      path=build)
 

@@ -190,3 +190,18 @@ def test_a_collection_whose_build_was_killed_answers_from_its_previous_build(has
     proc.wait()
     after = store.load(root / "big", "hash-bigram@256")  # the previous build, or the finished new one
     assert {c.id for c in after.chunks} == before or len(after.chunks) > len(before)
+
+
+def test_an_index_error_in_a_collection_names_the_command_for_that_collection(hash_index):
+    from rag.errors import IndexError_
+    from rag.index.building import build_index
+
+    collections.create(hash_index.index_dir, "general", GENERAL, hash_index.docs_dir)
+    chosen = collections.select(hash_index, "general")
+    with pytest.raises(IndexError_, match="rag index --kb general$"):
+        store.load(chosen.index_dir, "hash-bigram@256")
+    build_index(chosen, embedder=HashEmbedder(256))
+    with pytest.raises(IndexError_, match="rag index --kb general --rebuild"):
+        store.load(chosen.index_dir, "another-embedder")
+    with pytest.raises(IndexError_, match="Run: rag index --rebuild$"):  # the default collection
+        store.load(hash_index.index_dir, "another-embedder")
