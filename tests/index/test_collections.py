@@ -205,3 +205,26 @@ def test_an_index_error_in_a_collection_names_the_command_for_that_collection(ha
         store.load(chosen.index_dir, "another-embedder")
     with pytest.raises(IndexError_, match="Run: rag index --rebuild$"):  # the default collection
         store.load(hash_index.index_dir, "another-embedder")
+
+
+@pytest.mark.parametrize("command", [["ask", "问"], ["eval", "--qa", "x.jsonl"], ["bench", "--qa", "x.jsonl"],
+                                     ["index"]])
+def test_kb_chooses_the_collection_for_every_command(hash_index, monkeypatch, command):
+    from rag import cli
+
+    collections.create(hash_index.index_dir, "general", GENERAL, hash_index.docs_dir)
+    monkeypatch.setenv("RAG_INDEX_DIR", str(hash_index.index_dir))
+    monkeypatch.setenv("RAG_DOCS_DIR", str(hash_index.docs_dir))
+    args = cli.build_parser().parse_args([*command, "--kb", "general"])
+    settings = cli._settings(args)
+    assert settings.index_dir == (hash_index.index_dir / "general").resolve() and settings.docs_dir == GENERAL
+
+
+def test_the_app_started_on_a_collection_serves_that_collection(hash_index):
+    """`rag serve --kb general` / RAG_KB=general python app.py: the service chooses it."""
+    from rag.app.service import ChatService
+
+    collections.create(hash_index.index_dir, "general", GENERAL, hash_index.docs_dir)
+    service = ChatService(hash_index.with_overrides(kb="general"), embedder=HashEmbedder(256))
+    assert service.settings.index_dir == (hash_index.index_dir / "general").resolve()
+    assert service.settings_for("seeds").index_dir == hash_index.index_dir.resolve()
