@@ -83,15 +83,24 @@ def cmd_ask(args) -> int:
         print(json.dumps({**answer.to_dict(), "citations": paged_citations(answer)}, ensure_ascii=False,
                          indent=1))
         return 0
-    answer = None
-    for event in pipeline.stream(args.question):
+    print_streamed(pipeline.stream(args.question))
+    return 0
+
+
+def print_streamed(events) -> None:
+    """The answer as the model writes it, then, where the checks changed it (a figure withheld, a
+    citation moved), the checked answer: the streamed text alone could show what was withheld."""
+    shown, answer = [], None
+    for event in events:
         if event.kind == "token":
             print(event.data, end="", flush=True)
+            shown.append(event.data)
         elif event.kind == "answer":
             answer = event.data
     print()
+    if answer.text.strip() != "".join(shown).strip():
+        print(f"核对后的回答 / checked answer:\n{answer.text}")
     print(answer.render_sources())
-    return 0
 
 
 def cmd_eval(args) -> int:

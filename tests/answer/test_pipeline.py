@@ -159,3 +159,20 @@ def test_a_premise_beside_another_question_is_checked_against_its_own_passages(p
             and [p["n"] for p in answer.passages] == list(range(1, len(answer.passages) + 1)))
     found = pipeline._premise_passages("越城区2021年计划新建多少个5G基站？", [], False)
     assert found and any("1500" in p.full_text for p in found)
+
+
+def test_the_command_line_shows_the_checked_answer_where_the_checks_changed_it(hash_index, capsys):
+    """A figure the passages do not hold is streamed as the model writes it, then replaced by the
+    checks: the terminal must end on the checked answer, not on the streamed one."""
+    from rag.cli import print_streamed
+
+    invented = Pipeline.from_settings(hash_index, embedder=HashEmbedder(256),
+                                      generator=FakeGenerator(lambda m: "越城区计划新建5G基站98765个[1]。"))
+    print_streamed(invented.stream("越城区2021年计划新建多少个5G基站？"))
+    out = capsys.readouterr().out
+    assert "98765" in out and "核对后的回答" in out and out.index("核对后的回答") > out.index("98765")
+    assert "98765" not in out.split("核对后的回答")[1]
+    copied = Pipeline.from_settings(hash_index, embedder=HashEmbedder(256),
+                                    generator=FakeGenerator(lambda m: "资料中没有相关信息。"))
+    print_streamed(copied.stream("越城区2021年计划新建多少个5G基站？"))
+    assert "核对后的回答" not in capsys.readouterr().out  # nothing changed, nothing repeated
