@@ -79,7 +79,12 @@ def render_page(pdf: Path, page_no: int, quote: str, out: Path) -> None:
         page.get_pixmap(dpi=DPI, annots=True).save(str(out))
 
 
-@functools.lru_cache(maxsize=8)
 def for_folder(docs_dir) -> PageView:
-    """One page view (and one folder of rendered pages) per documents folder and process."""
+    """One page view (and one folder of rendered pages) per documents folder and process, however the
+    folder is written: the app allows the rendered pages' folder of the very object that links them."""
+    return _for_resolved(str(Path(docs_dir).resolve()))
+
+
+@functools.cache  # one per collection's folder: a few
+def _for_resolved(docs_dir: str) -> PageView:
     return PageView(Path(docs_dir))

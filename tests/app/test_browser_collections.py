@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import urllib.request
 
 import pytest
 
@@ -73,6 +74,9 @@ def test_the_selector_and_an_answer_from_the_second_collection(page):
     assert "30天" in answer and "15天" in answer, answer
     card = page.wait(lambda: page.css("#sources .src-card"))[0]
     assert "常见问题" in card.text and "第1页" in card.text, card.text[:200]
+    for link in card.find_elements(page.By.CSS_SELECTOR, "a.src-page, a.src-pdf"):  # served, not refused
+        with urllib.request.urlopen(link.get_attribute("href").split("#")[0], timeout=30) as reply:
+            assert reply.status == 200 and reply.read(4) in (b"\x89PNG", b"%PDF")
     page.shot("kb-02-answer-from-general.png", "an answer from the second collection, cited by page")
 
 
