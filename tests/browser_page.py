@@ -123,6 +123,12 @@ class Page:
         """Screenshot a step after checking the page and the app log are clean."""
         errors = [e.text for e in self.css(".toast-body.error")] + [e.text for e in self.css("span.error")
                                                                     if e.text.strip()]
+        if errors:  # which components show it, and how the page looked, for the one who reads the failure
+            where = self.d.execute_script(
+                "return [...document.querySelectorAll('span.error')].map(e => "
+                "(e.closest('[id]') || {}).id || e.closest('.block')?.className || '?')")
+            self.d.save_screenshot(str(SHOTS / f"failed-{name}"))
+            errors += [f"in: {where}"]
         assert not errors, f"{control}: error on the page: {errors}"
         problems = [line for line in self.log.read_text(errors="replace").splitlines()
                     if LOG_PROBLEMS.search(line)]
