@@ -232,8 +232,10 @@ def build_app(settings, service: ChatService | None = None) -> gr.Blocks:
         ui.kb.change(lambda kb: (kb or [own])[0], [ui.kb], [ui.kb_docs])
 
         def known():  # a collection created with `rag kb create` while the app runs shows on reload
-            names = list(collections.load(service.base.index_dir, service.base.docs_dir))
-            return gr.update(choices=names), gr.update(choices=names)
+            now = list(collections.load(service.base.index_dir, service.base.docs_dir))
+            if now == names:  # nothing new: the selectors are left alone (no change events at load)
+                return gr.skip(), gr.skip()
+            return gr.update(choices=now), gr.update(choices=now)
         demo.load(known, None, [ui.kb, ui.kb_docs])
     return demo
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 
+import gradio as gr
 import pytest
 
 from rag.app.ui import build_app
+from rag.index import collections
 from tests.app.test_ui import DEFAULT, _handler, _last
 from tests.conftest import GENERAL
 
@@ -54,3 +56,12 @@ def test_the_documents_tab_lists_the_chosen_collection_and_shows_a_documents_chu
     assert table and [len(row) for row in table] == [5] * len(table)
     assert table[0][0] == 1 and table[0][2].startswith("第") and table[0][3] == len(table[0][4])
     assert any("开放时间" in row[4] for row in table)
+
+
+def test_a_collection_created_while_the_app_runs_is_offered_on_reload(demo, two_services):
+    from tests.conftest import SEEDS
+
+    assert _handler(demo, "known")() == (gr.skip(), gr.skip())  # nothing new: the page is left alone
+    collections.create(two_services.base.index_dir, "plans", SEEDS, two_services.base.docs_dir)
+    chat_side, docs_side = _handler(demo, "known")()
+    assert chat_side["choices"] == docs_side["choices"] == ["seeds", "general", "plans"]
