@@ -9,6 +9,7 @@ import sys
 from rag import __version__
 from rag.config import load_settings, offline_environment
 from rag.cli import kb
+from rag.zh.patterns import without_markers
 from rag.errors import RagError
 
 
@@ -88,8 +89,9 @@ def cmd_ask(args) -> int:
 
 
 def print_streamed(events) -> None:
-    """The answer as the model writes it, then, where the checks changed it (a figure withheld, a
-    citation moved), the checked answer: the streamed text alone could show what was withheld."""
+    """The answer as the model writes it, then, where the checks changed its words or figures (a figure
+    replaced or withheld), the checked answer: the streamed text alone could show what was withheld.
+    Markers the checks only added or moved are in the sources below; they are not repeated."""
     shown, answer = [], None
     for event in events:
         if event.kind == "token":
@@ -98,7 +100,7 @@ def print_streamed(events) -> None:
         elif event.kind == "answer":
             answer = event.data
     print()
-    if answer.text.strip() != "".join(shown).strip():
+    if without_markers(answer.text).strip() != without_markers("".join(shown)).strip():
         print(f"核对后的回答 / checked answer:\n{answer.text}")
     print(answer.render_sources())
 

@@ -176,3 +176,8 @@ def test_the_command_line_shows_the_checked_answer_where_the_checks_changed_it(h
                                     generator=FakeGenerator(lambda m: "资料中没有相关信息。"))
     print_streamed(copied.stream("越城区2021年计划新建多少个5G基站？"))
     assert "核对后的回答" not in capsys.readouterr().out  # nothing changed, nothing repeated
+    marked = Pipeline.from_settings(hash_index, embedder=HashEmbedder(256),
+                                    generator=FakeGenerator(lambda m: "新建5G基站1500个。"))
+    print_streamed(marked.stream("越城区2021年计划新建多少个5G基站？"))
+    out = capsys.readouterr().out
+    assert "1500" in out and "核对后的回答" not in out  # only a marker added: it is in the sources
