@@ -41,7 +41,7 @@ class Collection:
         return (Path(root) / self.index).resolve()
 
 
-def check_name(name: str, root: Path) -> str:
+def check_name(name: str) -> str:
     """The name as given, or an error saying what a name may be."""
     reserved = name == "current" or name.startswith("build-")
     if not _NAME.fullmatch(name or "") or reserved:
@@ -98,15 +98,14 @@ def _check_docs(docs: Path) -> Path:
 
 def create(root: Path, name: str, docs: Path, default_docs: Path, **settings) -> Collection:
     """Register a new collection; its index is built by `rag index --kb NAME`."""
-    check_name(name, root)
+    check_name(name)
     docs = _check_docs(docs)
     with _locked(root):
         known = load(root, default_docs)
         if name in known:
             raise InputError(f"a collection named '{name}' already exists (documents: {known[name].docs}): "
                              f"pick another name, or remove it first with: rag kb remove {name}")
-        chosen = {k: v for k, v in settings.items() if k in OVERRIDES and v is not None}
-        known[name] = Collection(name, str(docs), name, chosen, time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+        known[name] = Collection(name, str(docs), name, _own(settings), time.strftime("%Y-%m-%dT%H:%M:%S%z"))
         _save(root, known)
     return known[name]
 
@@ -116,20 +115,28 @@ def update(root: Path, name: str, default_docs: Path, **settings) -> Collection:
     if name == DEFAULT:
         raise InputError(f"'{DEFAULT}' takes its settings from RAG_* variables and flags, e.g. "
                          f"RAG_CHUNK_SIZE=200 rag index")
-    chosen = {k: v for k, v in settings.items() if k in OVERRIDES and v is not None}
+    chosen = _own(settings)
     if not chosen:
         raise InputError(f"nothing to change: pass --chunk-size N or --ocr on|off, e.g. "
                          f"rag kb set {name} --chunk-size 200")
     with _locked(root):
         known = load(root, default_docs)
-        changed = get(root, name, default_docs)
+        changed = _pick(known, name)
         changed.settings = {**changed.settings, **chosen}
-        _save(root, {**known, name: changed})
+        _save(root, known)
     return changed
 
 
+def _own(settings: dict) -> dict:
+    """The settings a collection keeps apart from the others, of those given."""
+    return {k: v for k, v in settings.items() if k in OVERRIDES and v is not None}
+
+
 def get(root: Path, name: str, default_docs: Path) -> Collection:
-    known = load(root, default_docs)
+    return _pick(load(root, default_docs), name)
+
+
+def _pick(known: dict[str, Collection], name: str) -> Collection:
     if name not in known:
         raise InputError(f"no collection named '{name}'; there are: {', '.join(sorted(known))}. "
                          f"Create it with: rag kb create {name} --docs DIR")
@@ -142,8 +149,9 @@ def remove(root: Path, name: str, default_docs: Path) -> Collection:
         raise InputError(f"'{DEFAULT}' is the default collection (the bundled corpus) and stays; "
                          f"remove the others by name")
     with _locked(root):
-        gone = get(root, name, default_docs)
-        _save(root, {k: c for k, c in load(root, default_docs).items() if k != name})
+        known = load(root, default_docs)
+        gone = _pick(known, name)
+        _save(root, {k: c for k, c in known.items() if k != name})
     shutil.rmtree(gone.index_dir(root), ignore_errors=True)
     return gone
 
