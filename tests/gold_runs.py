@@ -15,7 +15,7 @@ from pathlib import Path
 
 from rag.config import PROJECT_ROOT
 from rag.evaluation.gold import run_items, summarize, write_outputs
-from rag.evaluation.speed import cpu_model
+from rag.index.recipes import cpu_model
 
 DATA = PROJECT_ROOT / "tests" / "data"
 OUT = PROJECT_ROOT / "runs" / "bench"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from rag.evaluation.speed import cpu_model
+from rag.index.recipes import cpu_model
 
 # A test carrying several markers is counted in the first tier it has here (the dev set is bench and smoke).
 TIERS = ("smoke", "bench", "browser", "model")

@@ -38,11 +38,12 @@ class Pipeline:
         retriever = members[""] if "" in members else Federated(members, rrf_k=settings.rrf_k)
         return cls(settings, retriever, generator or load_generator(settings))
 
-    def standalone(self, question: str, history: list) -> str:
+    def standalone(self, question: str, history: list, usage: dict | None = None) -> str:
         if not prompting.needs_rewrite(question, history):
             return followups.resolve(question, history) if history else question
         rewrite = prompting.rewrite_messages(question, history)
         text = "".join(self.generator.stream(rewrite, max_tokens=60)).strip()
+        _count(usage if usage is not None else {}, self.generator)
         text = text.splitlines()[0].strip() if text else ""
         if not 4 <= len(text) <= 200:
             return followups.resolve(followups.from_context(question, history[-1][0]), history)
@@ -62,7 +63,8 @@ class Pipeline:
             yield from self._refuse(question, question, [], traditional, notes, 0.0, started, "instruction",
                                     NOT_A_QUESTION)
             return
-        standalone = self.standalone(asked, history)
+        usage = {"prompt_tokens": 0, "completion_tokens": 0, "model_calls": 0}  # every model call's, summed
+        standalone = self.standalone(asked, history, usage)
         claim = premise.find(standalone)
         standalone = claim.question if claim else standalone
         yield Event("standalone", standalone)
@@ -73,12 +75,12 @@ class Pipeline:
         if not passages or max(p.score for p in passages) < s.refuse_below:
             cause = "low_score" if passages else "empty"
             yield from self._refuse(question, standalone, parts, traditional, notes, retrieve_ms, started,
-                                    cause)
+                                    cause, usage=usage)
             return
         yield Event("status", "生成中…")
         # A unit or an "achieved" reading the rewrite brought in ("打算新增几家" → "新增了多少家") is not the user's.
         own = scope.constraints(asked)
-        clock = {"first": None, "usage": {"prompt_tokens": 0, "completion_tokens": 0}, "directive": directive,
+        clock = {"first": None, "usage": usage, "directive": directive,
                  "typed": asked if standalone != asked else "",
                  "own_unit": standalone == asked or bool(own.unit),
                  "own_actual": standalone == asked or own.actual}
@@ -172,8 +174,7 @@ class Pipeline:
                 held, piece = False, lead + text
             if not held:
                 yield Event("token", piece)
-        for key in clock["usage"]:
-            clock["usage"][key] += (getattr(self.generator, "last_usage", {}) or {}).get(key, 0)
+        _count(clock["usage"], self.generator)
         return "".join(pieces), not held
 
     def retrieve(self, standalone: str, k: int, traditional: bool) -> list[tuple[str, list]]:
@@ -224,14 +225,14 @@ class Pipeline:
                                   missing=missing)
 
     def _refuse(self, question, standalone, parts, traditional, notes, retrieve_ms, started, cause,
-                text=None) -> Iterator[Event]:
+                text=None, usage=None) -> Iterator[Event]:
         text = text or (REFUSAL_TRADITIONAL if traditional else REFUSAL)
         yield Event("token", text)
         retrieval = self.explain(standalone, parts, refused=True, cause=cause)
         passages = [p for _, group in parts for p in group]
         total = round((time.perf_counter() - started) * 1000, 1)
         timings = {"retrieve_ms": round(retrieve_ms, 1), "first_token_ms": total, "total_ms": total,
-                   "prompt_tokens": 0, "completion_tokens": 0}
+                   **(usage or {"prompt_tokens": 0, "completion_tokens": 0, "model_calls": 0})}
         yield Event("answer", Answer(question=question, standalone_question=standalone, text=text,
                                      refused=True, passages=[p.to_dict() for p in passages],
                                      warnings=notes, retrieval=retrieval, timings=timings))
@@ -241,3 +242,11 @@ class Pipeline:
             if event.kind == "answer":
                 return event.data
         raise RuntimeError("pipeline ended without an answer")
+
+
+def _count(usage: dict, generator) -> None:
+    """Add the generator's last call to `usage`: its tokens, and one model call."""
+    last = getattr(generator, "last_usage", {}) or {}
+    for key in ("prompt_tokens", "completion_tokens"):
+        usage[key] = usage.get(key, 0) + last.get(key, 0)
+    usage["model_calls"] = usage.get("model_calls", 0) + 1

@@ -42,25 +42,27 @@ def cmd_models(args) -> int:
         path = models.fetch(specs[role], settings.models_dir, say=lambda m: print(m, file=sys.stderr))
         models.link_into_project(specs[role], settings.models_dir)
         if role == settings.embedder_role and settings.embed_precision != "fp32":
-            from rag.index import runtime
+            from rag.index import recipes
 
-            folder = runtime.ensure(path, specs[role].sha256)
-            print(f"{role}: OpenVINO int8 graph ready ({folder})", file=sys.stderr)
+            record = recipes.ensure(path, specs[role].sha256, settings.embed_precision, settings.n_threads,
+                                    again=args.remeasure)
+            print("\n".join(recipes.describe(record)), file=sys.stderr)
     return 0
 
 
 def _runtime_rows(settings, only: str | None) -> list[tuple[str, str, str]]:
-    """The embedder's int8 graph, built from the weights on this machine, checked against its recipe."""
-    from rag.index import models, runtime
+    """The embedder's graph, built from the weights on this machine, checked against its recipe."""
+    from rag.index import graphs, models, recipes
 
     spec = models.load_specs().get(settings.embedder_role)
     if spec is None or settings.embed_precision == "fp32" or (only and only != spec.role):
         return []
     try:
-        folder = runtime.check(spec.target(settings.models_dir), spec.sha256)
-        return [(f"{spec.role}+{runtime.RECIPE}", "OK", str(folder / runtime.GRAPH))]
+        record = recipes.check(spec.target(settings.models_dir), spec.sha256)
+        graph = graphs.xml_for(recipes.folder_for(spec.target(settings.models_dir)), record["graph"])
+        return [(f"{spec.role}+{record['recipe']}", "OK", str(graph))]
     except RagError as exc:
-        return [(f"{spec.role}+{runtime.RECIPE}", "FAIL", str(exc))]
+        return [(f"{spec.role}+recipe", "FAIL", str(exc))]
 
 
 def cmd_index(args) -> int:
@@ -160,6 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("models", help="fetch or check the model weights")
     p.add_argument("action", choices=["fetch", "check"])
     p.add_argument("--only", help="one role: llm, llm_fast or embedder")
+    p.add_argument("--remeasure", action="store_true",
+                   help="time the embedder's recipes on this CPU again and keep the fastest (≈ 3 min)")
     p.add_argument("--models-dir", dest="models_dir")
     p.set_defaults(func=cmd_models)
 

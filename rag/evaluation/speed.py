@@ -8,6 +8,7 @@ every question so nothing is reused. Both run in this process on the same models
 from __future__ import annotations
 
 import json
+import os
 import platform
 import resource
 import statistics
@@ -28,27 +29,31 @@ def _pct(values: list[float], q: float) -> float:
     return round(values[min(len(values) - 1, int(round(q * (len(values) - 1))))], 1) if values else 0.0
 
 
-def cpu_model() -> str:
-    """`lscpu`'s model name, read from /proc/cpuinfo; the platform's processor string elsewhere."""
-    try:
-        lines = Path("/proc/cpuinfo").read_text().splitlines()
-    except OSError:
-        lines = []
-    names = (line.split(":", 1)[1].strip() for line in lines if line.startswith("model name"))
-    return next(names, platform.processor() or "unknown CPU")
-
-
 def machine() -> dict:
     import importlib.metadata as md
 
-    cpu = cpu_model()
-    libs = {p: md.version(p)
-            for p in ("llama-cpp-python", "sentence-transformers", "torch", "faiss-cpu", "bm25s")}
     import llama_cpp
 
+    from rag.index.recipes import cpu_identity
+
+    libs = {p: md.version(p)
+            for p in ("llama-cpp-python", "sentence-transformers", "torch", "openvino", "faiss-cpu", "bm25s")}
     info = llama_cpp.llama_print_system_info().decode(errors="replace")
-    return {"cpu": cpu, "cores": __import__("os").cpu_count(), "python": platform.python_version(),
-            "libs": libs, "llama_system_info": info.strip()}
+    cpu = cpu_identity()
+    return {"cpu": cpu["model"], "cores": os.cpu_count(), "isa_flags": cpu["flags"],
+            "isa_cap": cpu["isa_cap"],
+            "python": platform.python_version(), "libs": libs, "llama_system_info": info.strip()}
+
+
+def embedder_recipe(settings) -> dict:
+    """This machine's embedder recipe as recorded when it was chosen: the CPU, every candidate's figures."""
+    from rag.index import recipes
+    from rag.index.models import load_specs
+
+    if settings.embedder_role == "hash" or settings.embed_precision == "fp32":
+        return {"recipe": settings.embedder_role if settings.embedder_role == "hash" else "torch-fp32"}
+    record = recipes.read(load_specs()[settings.embedder_role].target(settings.models_dir))
+    return {k: record.get(k) for k in ("recipe", "forced", "cpu", "threads", "min_cos", "candidates")}
 
 
 def time_index_build(settings, docs: Path, extra_env: dict | None = None, keep: Path | None = None) -> dict:
@@ -64,41 +69,48 @@ def time_index_build(settings, docs: Path, extra_env: dict | None = None, keep: 
     return {"seconds": round(seconds, 1), "peak_rss_mb": round(peak_mb)}
 
 
-def measure(pipeline, items: list[dict], runs: int, reset_cache: bool) -> dict:
-    """Warm-up once, then `runs` passes over the questions; percentiles over all answers."""
-    import psutil
-
+def _timed_answer(pipeline, item: dict, run: int, reset_cache: bool) -> dict:
+    """One answer's row: where its time went, and how many model calls it took."""
     from rag.evaluation.metrics import item_ok
 
-    questions = [i["question"] for i in items]
-    pipeline.answer(questions[0])
-    passed = {}
-    retrieve, first, total, prompt, gen_rate, prompt_rate = [], [], [], [], [], []
-    for _ in range(runs):
-        for q in questions:
-            if reset_cache:
-                pipeline.generator.llm.reset()
-            started = time.perf_counter()
-            pipeline.retriever.search(q, pipeline.settings.top_k)
-            retrieve.append((time.perf_counter() - started) * 1000)
-            answer = pipeline.answer(q)
-            item = next(i for i in items if i["question"] == q)
-            passed[item["id"]] = item_ok(item, answer.to_dict())
-            t, usage = answer.timings, pipeline.generator.last_usage
-            first.append(t["first_token_ms"])
-            total.append(t["total_ms"])
-            prompt.append(t["prompt_tokens"])
-            decode_s = max(1e-6, usage["total_s"] - usage["first_token_s"])
-            gen_rate.append(max(0, usage["completion_tokens"] - 1) / decode_s)
-            prompt_rate.append(t["prompt_tokens"] / max(1e-6, usage["first_token_s"]))
-    return {"retrieval_ms_p50": _pct(retrieve, 0.5), "retrieval_ms_p95": _pct(retrieve, 0.95),
-            "first_token_ms_p50": _pct(first, 0.5), "first_token_ms_p95": _pct(first, 0.95),
-            "total_ms_p50": _pct(total, 0.5), "total_ms_p95": _pct(total, 0.95),
-            "prompt_tokens_p50": statistics.median(prompt),
-            "prompt_tok_per_s": round(statistics.median(prompt_rate), 1),
-            "gen_tok_per_s": round(statistics.median(gen_rate), 1),
-            "rss_mb": round(psutil.Process().memory_info().rss / 2**20), "answers": len(first),
-            "passed": f"{sum(passed.values())}/{len(passed)}"}
+    if reset_cache:
+        pipeline.generator.llm.reset()
+    started = time.perf_counter()
+    pipeline.retriever.search(item["question"], pipeline.settings.top_k)
+    retrieval_ms = (time.perf_counter() - started) * 1000
+    answer = pipeline.answer(item["question"])
+    t, usage = answer.timings, pipeline.generator.last_usage
+    prefill_s = max(1e-6, usage.get("first_token_s", 0))
+    decode_s = max(1e-6, usage.get("total_s", 0) - usage.get("first_token_s", 0))
+    return {"id": item["id"], "run": run, "retrieval_ms": round(retrieval_ms, 1),
+            "first_token_ms": t["first_token_ms"], "total_ms": t["total_ms"],
+            "prompt_tokens": t["prompt_tokens"], "completion_tokens": t["completion_tokens"],
+            "model_calls": t.get("model_calls", 0), "refused": answer.refused,
+            "ok": item_ok(item, answer.to_dict()),
+            # rates of the last model call (the answer's own)
+            "prompt_tok_per_s": round(usage.get("prompt_tokens", 0) / prefill_s, 1),
+            "gen_tok_per_s": round(max(0, usage.get("completion_tokens", 0) - 1) / decode_s, 1)}
+
+
+def measure(pipeline, items: list[dict], runs: int, reset_cache: bool) -> dict:
+    """Warm-up once, then `runs` passes over the questions: percentiles over all answers, and every
+    answer's row (so a slow one has a visible cause)."""
+    import psutil
+
+    pipeline.answer(items[0]["question"])
+    rows = [_timed_answer(pipeline, item, run, reset_cache) for run in range(runs) for item in items]
+    col = lambda key: [r[key] for r in rows]  # noqa: E731
+    last = {r["id"]: r["ok"] for r in rows}
+    return {"retrieval_ms_p50": _pct(col("retrieval_ms"), 0.5),
+            "retrieval_ms_p95": _pct(col("retrieval_ms"), 0.95),
+            "first_token_ms_p50": _pct(col("first_token_ms"), 0.5),
+            "first_token_ms_p95": _pct(col("first_token_ms"), 0.95),
+            "total_ms_p50": _pct(col("total_ms"), 0.5), "total_ms_p95": _pct(col("total_ms"), 0.95),
+            "prompt_tokens_p50": statistics.median(col("prompt_tokens")),
+            "prompt_tok_per_s": round(statistics.median(col("prompt_tok_per_s")), 1),
+            "gen_tok_per_s": round(statistics.median(col("gen_tok_per_s")), 1),
+            "rss_mb": round(psutil.Process().memory_info().rss / 2**20), "answers": len(rows),
+            "passed": f"{sum(last.values())}/{len(last)}", "rows": rows}
 
 
 def naive_pipeline(settings, embedder, generator, docs: Path, index_dir: Path):
@@ -122,7 +134,7 @@ def naive_pipeline(settings, embedder, generator, docs: Path, index_dir: Path):
 
 
 def render_table(result: dict) -> str:
-    rows = [k for k in result["default"] if k not in ("answers", "passed")]
+    rows = [k for k in result["default"] if k not in ("answers", "passed", "rows")]
     lines = ["| figure | default | naive baseline | ratio |", "|---|---|---|---|"]
     for k in rows:
         d, b = result["default"][k], result["baseline"].get(k)
@@ -133,6 +145,28 @@ def render_table(result: dict) -> str:
     idx = result.get("index_build", {})
     lines.append(f"| index build (seeds), s | {idx.get('seconds')} | | |")
     lines.append(f"| index build peak RSS, MB | {idx.get('peak_rss_mb')} | | |")
+    return "\n".join(lines)
+
+
+ROW_KEYS = ("id", "run", "retrieval_ms", "first_token_ms", "total_ms", "prompt_tokens", "completion_tokens",
+            "model_calls", "refused")
+
+
+def render_rows(rows: list[dict]) -> str:
+    """Every timed answer, slowest first."""
+    lines = ["| " + " | ".join(ROW_KEYS) + " |", "|" + "---|" * len(ROW_KEYS)]
+    for row in sorted(rows, key=lambda r: -r["total_ms"]):
+        lines.append("| " + " | ".join(str(row[k]) for k in ROW_KEYS) + " |")
+    return "\n".join(lines)
+
+
+def render_recipe(recipe: dict) -> str:
+    forced = " (forced)" if recipe.get("forced") else ""
+    lines = [f"Embedder recipe: **{recipe.get('recipe')}**{forced}", ""]
+    for row in recipe.get("candidates") or []:
+        lines.append(f"- {row['name']}: " + (row["error"] if "error" in row else
+                                              f"{row['chunks_per_s']} chunks/s, {row['query_ms']} ms/query, "
+                                              f"cos ≥ {row['min_cos']} to fp32"))
     return "\n".join(lines)
 
 
@@ -151,7 +185,8 @@ def run_bench(settings, qa_path, out_dir="runs/bench", runs: int = 3, baseline_r
 
     offline_environment()
     qs = sample(load_qa(qa_path), len(QUESTIONS))
-    result = {"machine": machine(), "runs": runs, "questions": [i["question"] for i in qs]}
+    result = {"machine": machine(), "embedder": embedder_recipe(settings), "runs": runs,
+              "questions": [i["question"] for i in qs]}
     if index_build:
         result["index_build"] = time_index_build(settings, Path(settings.docs_dir))
     default = Pipeline.from_settings(settings)
@@ -166,8 +201,11 @@ def run_bench(settings, qa_path, out_dir="runs/bench", runs: int = 3, baseline_r
     out.mkdir(parents=True, exist_ok=True)
     (out / "bench.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     table = render_table(result)
-    (out / "bench.md").write_text(f"# Benchmark\n\n{result['machine']['cpu']}, "
-                                  f"{result['machine']['cores']} cores\n\n{table}\n",
+    m = result["machine"]
+    cap = f", instruction sets capped at {m['isa_cap']}" if m["isa_cap"] else ""
+    (out / "bench.md").write_text(f"# Benchmark\n\n{m['cpu']}, {m['cores']} cores ({' '.join(m['isa_flags'])}"
+                                  f"{cap})\n\n{table}\n\n{render_recipe(result['embedder'])}\n\n"
+                                  f"## Every timed answer\n\n{render_rows(result['default']['rows'])}\n",
                                   encoding="utf-8")
     print(table)
     return result

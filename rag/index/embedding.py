@@ -28,8 +28,8 @@ def _normalize(vectors: np.ndarray) -> np.ndarray:
 class SentenceTransformerEmbedder:
     """EmbeddingGemma through sentence-transformers in fp32 torch, with its own query/document prompts.
 
-    The fallback (`RAG_EMBED_PRECISION=fp32`); the default runs the same weights in static int8
-    on OpenVINO (`rag.index.runtime`), ≈ 3× faster on CPU.
+    The fallback (`RAG_EMBED_PRECISION=fp32`); the default runs the same weights on OpenVINO in the
+    recipe measured fastest on this CPU (`rag.index.recipes`), 1.7–4× faster.
     """
 
     def __init__(self, path: Path, *, dim: int = 768, max_tokens: int = 512, threads: int = 2,
@@ -54,23 +54,28 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
-def make_id(name: str, dim: int, sha256: str, precision: str = "fp32") -> str:
-    # The suffix names the runtime recipe (rag.index.runtime): vectors from another recipe must not
-    # be mixed in.
-    from rag.index.runtime import FORMAT, RECIPE
+def make_id(name: str, dim: int, sha256: str, recipe: str = "fp32") -> str:
+    # The suffix names the recipe (rag.index.recipes): vectors from another recipe must not be mixed in.
+    from rag.index.recipes import FORMAT
 
-    return f"{name}@{dim}:{sha256[:12]}" + ("" if precision == "fp32" else f"+{RECIPE}.{FORMAT}")
+    return f"{name}@{dim}:{sha256[:12]}" + ("" if recipe == "fp32" else f"+{recipe}.{FORMAT}")
 
 
 def configured_id(settings) -> str:
-    """The id the configured embedder will have, known without loading it."""
+    """The id the configured embedder will have, known without loading it: with the measured recipe,
+    the one recorded on this machine ("unchosen" before `rag models fetch` has chosen one)."""
+    from rag.index import recipes
     from rag.index.models import load_specs
 
     if settings.embedder_role == "hash":
         return HashEmbedder(settings.embed_dim).id
 
     spec = load_specs()[settings.embedder_role]
-    return make_id(spec.file, settings.embed_dim, spec.sha256, settings.embed_precision)
+    recipe = settings.embed_precision
+    if recipe == "auto":
+        record = recipes.read(spec.target(settings.models_dir))
+        recipe = "openvino-unchosen" if record.get("forced") else record.get("recipe", "openvino-unchosen")
+    return make_id(spec.file, settings.embed_dim, spec.sha256, recipe)
 
 
 class HashEmbedder:
@@ -111,9 +116,10 @@ def load_embedder(settings) -> Embedder:
     if settings.embed_precision == "fp32":
         return SentenceTransformerEmbedder(path, dim=settings.embed_dim, max_tokens=settings.embed_max_tokens,
                                            threads=settings.n_threads, sha256=sha)
-    from rag.index import runtime
+    from rag.index import graphs, recipes, runtime
 
-    graph = runtime.ensure(path, sha)
-    return runtime.CompiledEmbedder(path, graph, dim=settings.embed_dim, max_tokens=settings.embed_max_tokens,
-                                    threads=settings.n_threads,
-                                    id=make_id(Path(path).name, settings.embed_dim, sha, "int8"))
+    record = recipes.ensure(path, sha, settings.embed_precision, settings.n_threads)
+    graph = graphs.xml_for(recipes.folder_for(path), record["graph"])
+    return runtime.CompiledEmbedder(path, graph, hint=record["hint"], dim=settings.embed_dim,
+                                    max_tokens=settings.embed_max_tokens, threads=settings.n_threads,
+                                    id=make_id(Path(path).name, settings.embed_dim, sha, record["recipe"]))

@@ -39,7 +39,8 @@ def test_answer_contract(pipeline):
     assert d["citations"] and ({"n", "chunk_id", "doc_id", "title", "start_line", "end_line", "quote"}
                                <= set(d["citations"][0]))
     assert set(d["timings"]) == {"retrieve_ms", "first_token_ms", "total_ms", "prompt_tokens",
-                                 "completion_tokens"}
+                                 "completion_tokens", "model_calls"}
+    assert d["timings"]["model_calls"] == 1
     assert len(d["passages"]) == pipeline.settings.top_k and not d["refused"]
 
 
@@ -146,6 +147,7 @@ def test_a_rewrite_does_not_make_a_plan_question_ask_for_the_achieved_figure(has
     history = [["越城区2021年计划新增多少体育场地？", "5万平方米以上[1]。"]]
     answer = pipeline.answer("那5G基站打算新建几个？", history)
     assert "实际" in answer.standalone_question and not answer.refused
+    assert answer.timings["model_calls"] == 2  # the rewrite is counted with the answer
     # asked in the user's own words, the same question is checked against plans
     direct = pipeline.answer("越城区2021年实际建成了多少个5G基站？")
     assert direct.refused and "实际" in direct.text

@@ -4,7 +4,7 @@ measured by the CLI)."""
 from __future__ import annotations
 
 from rag.index import store
-from rag.evaluation.speed import measure, render_table
+from rag.evaluation.speed import measure, render_rows, render_table
 from rag.index.embedding import HashEmbedder
 from rag.answer.generation import FakeGenerator
 from rag.answer.pipeline import Pipeline
@@ -28,6 +28,14 @@ def test_measure_and_table(hash_index):
     table = render_table({"default": figures, "baseline": figures,
                           "index_build": {"seconds": 1.0, "peak_rss_mb": 10}})
     assert "| first_token_ms_p50 |" in table and "1.0×" in table and "index build" in table
+    assert "rows" not in table
+    # every answer's own row: where its time went and how many model calls it took
+    rows = figures["rows"]
+    assert [(r["id"], r["run"]) for r in rows] == [("a", 0), ("b", 0), ("a", 1), ("b", 1)]
+    assert all(r["model_calls"] >= 1 and r["first_token_ms"] <= r["total_ms"] for r in rows)
+    assert [r["ok"] for r in rows] == [True, False, True, False]
+    lines = render_rows(rows).splitlines()
+    assert lines[0].startswith("| id | run |") and len(lines) == 2 + len(rows)
 
 
 def test_naive_baseline_is_what_it_claims(hash_settings, tmp_path):

@@ -164,14 +164,15 @@ def test_hnsw_index_selectable(hash_settings):
 
 
 def test_embedder_precision_is_part_of_its_id(hash_index):
-    """Vectors from the int8 recipe and from fp32 differ slightly: an index of one is refused by the other."""
+    """Vectors from an OpenVINO recipe and from fp32 differ slightly: an index of one is refused by the
+    other."""
     from rag.index.embedding import configured_id
 
     int8 = configured_id(hash_index.with_overrides(embedder_role="embedder", embed_dim=768,
-                                                   embed_precision="int8"))
+                                                   embed_precision="openvino-int8"))
     fp32 = configured_id(hash_index.with_overrides(embedder_role="embedder", embed_dim=768,
                                                    embed_precision="fp32"))
-    assert int8.endswith("+openvino-int8.1") and int8 != fp32 and "+" not in fp32
+    assert int8.endswith("+openvino-int8.2") and int8 != fp32 and "+" not in fp32
     with pytest.raises(IndexError_, match="rag index --rebuild"):
         store.load(hash_index.index_dir, int8)
 
