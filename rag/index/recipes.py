@@ -26,7 +26,7 @@ import numpy as np
 from rag.errors import InputError, ModelError
 from rag.index import graphs
 
-FORMAT = 2
+FORMAT = 4
 SUFFIX = ".openvino"
 LEGACY = (".openvino-int8",)  # the single-recipe folder of format 1, removed once replaced
 MIN_COS = 0.99
@@ -42,7 +42,8 @@ class Recipe:
     hint: str  # OpenVINO's inference precision
 
 
-CANDIDATES = (Recipe("openvino-fp32", "fp32", "f32"), Recipe("openvino-bf16", "fp32", "bf16"),
+CANDIDATES = (Recipe("openvino-fp32", "fp32", "f32"), Recipe("openvino-fp16", "fp16", "f32"),
+              Recipe("openvino-bf16", "fp16", "bf16"),
               Recipe("openvino-w8", "w8", "f32"), Recipe("openvino-w8-bf16", "w8", "bf16"),
               Recipe("openvino-int8", "int8", "f32"))
 REFERENCE = CANDIDATES[0]

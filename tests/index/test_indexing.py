@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from rag.index import store
+from rag.index.recipes import FORMAT
 from rag.index.embedding import HashEmbedder
 from rag.errors import IndexError_
 from rag.index.building import build_index
@@ -172,7 +173,7 @@ def test_embedder_precision_is_part_of_its_id(hash_index):
                                                    embed_precision="openvino-int8"))
     fp32 = configured_id(hash_index.with_overrides(embedder_role="embedder", embed_dim=768,
                                                    embed_precision="fp32"))
-    assert int8.endswith("+openvino-int8.2") and int8 != fp32 and "+" not in fp32
+    assert int8.endswith(f"+openvino-int8.{FORMAT}") and int8 != fp32 and "+" not in fp32
     with pytest.raises(IndexError_, match="rag index --rebuild"):
         store.load(hash_index.index_dir, int8)
 
