@@ -62,8 +62,8 @@ def make_id(name: str, dim: int, sha256: str, recipe: str = "fp32") -> str:
 
 
 def configured_id(settings) -> str:
-    """The id the configured embedder will have, known without loading it: with the measured recipe,
-    the one recorded on this machine ("unchosen" before `rag models fetch` has chosen one)."""
+    """The id the configured embedder will have, known without loading it; with the measured recipe, the
+    one recorded for this CPU, or, if none is, the one chosen now by loading it (once per machine)."""
     from rag.index import recipes
     from rag.index.models import load_specs
 
@@ -74,7 +74,9 @@ def configured_id(settings) -> str:
     recipe = settings.embed_precision
     if recipe == "auto":
         record = recipes.read(spec.target(settings.models_dir))
-        recipe = "openvino-unchosen" if record.get("forced") else record.get("recipe", "openvino-unchosen")
+        if record.get("forced") or not recipes.holds(record, spec.sha256):
+            return load_embedder(settings).id
+        recipe = record["recipe"]
     return make_id(spec.file, settings.embed_dim, spec.sha256, recipe)
 
 

@@ -214,6 +214,12 @@ def read(model_dir: Path) -> dict:
         return {}
 
 
+def holds(record: dict, source_sha256: str) -> bool:
+    """Whether a recorded choice was measured for these weights, by this version, on this CPU."""
+    return (record.get("format") == FORMAT and record.get("source_sha256") == source_sha256
+            and record.get("cpu") == cpu_identity())
+
+
 def check(model_dir: Path, source_sha256: str) -> dict:
     """The recorded choice, if it was made for these weights on this CPU and its graph is intact; else
     ModelError saying what to run."""

@@ -104,10 +104,11 @@ def test_the_index_id_names_the_recipe_recorded_on_this_machine(hash_index, tmp_
     from rag.index.models import load_specs
 
     settings = hash_index.with_overrides(embedder_role="embedder", embed_dim=768, models_dir=tmp_path)
-    target = load_specs()["embedder"].target(tmp_path)
-    # nothing measured here yet
-    assert configured_id(settings).endswith(f"+openvino-unchosen.{recipes.FORMAT}")
-    _fake_choice(target, "openvino-w8")
+    spec = load_specs()["embedder"]
+    target = spec.target(tmp_path)
+    with pytest.raises(ModelError, match="rag models fetch"):  # no weights, nothing measured here yet
+        configured_id(settings)
+    _fake_choice(target, "openvino-w8", source=spec.sha256)
     assert configured_id(settings).endswith(f"+openvino-w8.{recipes.FORMAT}")
     forced = settings.with_overrides(embed_precision="openvino-int8")
     assert configured_id(forced).endswith(f"+openvino-int8.{recipes.FORMAT}")
