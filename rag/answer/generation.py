@@ -25,24 +25,27 @@ class Generator(Protocol):
 
 
 class Threads:
-    """How many threads llama.cpp runs on: all cores, one fewer while another process holds a core.
+    """How many threads llama.cpp runs on: all cores, one fewer when that is faster.
 
     llama.cpp's threads meet at a barrier several times per token; when another process takes a core,
     one of them waits for its turn on the CPU at every barrier and generation collapses (measured on 2
-    cores with one kept busy: 0.8 tokens/s on 2 threads, 7.2 on 1; 13 on 2 when idle). The median of
-    three tokens, at all cores, gives the baseline; two of the last three `SLOWER` times slower than it
-    mean a core is taken, and the answer goes on with one thread fewer. All cores are tried again at
-    the start of a call `RETRY_S` seconds later.
+    cores with one kept busy: 0.8 tokens/s on 2 threads, 7.2 on 1; 13 on 2 when idle). One thread fewer
+    runs at about the same speed busy or idle, so its token time is the yardstick: the first tokens ever
+    generated are timed on one thread fewer, then all cores are used for as long as the median of the
+    last three tokens stays under that time. Once it does not, the answer goes on with one thread
+    fewer, and all cores are tried again at the start of a call `RETRY_S` seconds later.
     """
 
-    SLOWER, RETRY_S = 3.0, 60.0
+    RETRY_S = 60.0
 
     def __init__(self, full: int):
-        self.full = self.now = max(1, full)
-        self.best, self.lowered_at, self.recent = float("inf"), 0.0, []
+        self.full = max(1, full)
+        self.fewer = None  # median token seconds on one thread fewer, once measured
+        self.now = self.full if self.full == 1 else self.full - 1
+        self.lowered_at, self.recent = 0.0, []
 
     def start(self, clock: float) -> int:
-        if self.now < self.full and clock - self.lowered_at > self.RETRY_S:
+        if self.fewer is not None and self.now < self.full and clock - self.lowered_at > self.RETRY_S:
             self.now = self.full
         self.recent = []
         return self.now
@@ -50,13 +53,15 @@ class Threads:
     def token(self, seconds: float, clock: float) -> int:
         """Record one generated token's time; the thread count to go on with."""
         self.recent = (self.recent + [seconds])[-3:]
-        if len(self.recent) < 3:
+        if len(self.recent) < 3 or self.full == 1:
             return self.now
         typical = sorted(self.recent)[1]
-        if self.now == self.full:
-            self.best = min(self.best, typical)
-        if self.now > 1 and typical > self.SLOWER * self.best:
-            self.now, self.lowered_at, self.recent = self.now - 1, clock, []
+        if self.now < self.full:
+            self.fewer = typical if self.fewer is None else min(self.fewer, typical)
+            if self.lowered_at == 0.0:  # the first measurement: now all cores
+                self.now, self.recent = self.full, []
+        elif typical > self.fewer:
+            self.now, self.lowered_at, self.recent = self.full - 1, clock, []
         return self.now
 
 
