@@ -77,6 +77,8 @@ def configured_id(settings) -> str:
         if record.get("forced") or not recipes.holds(record, spec.sha256):
             return load_embedder(settings).id
         recipe = record["recipe"]
+    elif recipe != "fp32":
+        recipe = recipes.by_name(recipe).name  # an unknown name is refused here, before any index is read
     return make_id(spec.file, settings.embed_dim, spec.sha256, recipe)
 
 

@@ -112,6 +112,9 @@ def test_the_index_id_names_the_recipe_recorded_on_this_machine(hash_index, tmp_
     assert configured_id(settings).endswith(f"+openvino-w8.{recipes.FORMAT}")
     forced = settings.with_overrides(embed_precision="openvino-int8")
     assert configured_id(forced).endswith(f"+openvino-int8.{recipes.FORMAT}")
+    assert configured_id(forced.with_overrides(embed_precision="int8")) == configured_id(forced)
+    with pytest.raises(InputError, match="RAG_EMBED_PRECISION"):
+        configured_id(settings.with_overrides(embed_precision="int4"))
     assert "+" not in configured_id(settings.with_overrides(embed_precision="fp32"))
 
 
