@@ -57,8 +57,9 @@ class Threads:
             return self.now
         typical = sorted(self.recent)[1]
         if self.now < self.full:
-            self.fewer = typical if self.fewer is None else min(self.fewer, typical)
-            if self.lowered_at == 0.0:  # the first measurement: now all cores
+            first = self.fewer is None
+            self.fewer = typical if first else min(self.fewer, typical)
+            if first:  # the yardstick is known: now all cores
                 self.now, self.recent = self.full, []
         elif typical > self.fewer:
             self.now, self.lowered_at, self.recent = self.full - 1, clock, []
@@ -107,8 +108,7 @@ class LlamaGenerator:
             total = time.perf_counter() - started
             prompt_tokens = max(0, self.llm.n_tokens - n)
             self.last_usage = {"prompt_tokens": prompt_tokens, "completion_tokens": n,
-                               "first_token_s": (first or time.perf_counter()) - started, "total_s": total,
-                               "threads": self.threads.now}
+                               "first_token_s": (first or time.perf_counter()) - started, "total_s": total}
 
 
 class FakeGenerator:

@@ -38,12 +38,12 @@ class Pipeline:
         retriever = members[""] if "" in members else Federated(members, rrf_k=settings.rrf_k)
         return cls(settings, retriever, generator or load_generator(settings))
 
-    def standalone(self, question: str, history: list, usage: dict | None = None) -> str:
+    def standalone(self, question: str, history: list, usage: dict) -> str:
         if not prompting.needs_rewrite(question, history):
             return followups.resolve(question, history) if history else question
         rewrite = prompting.rewrite_messages(question, history)
         text = "".join(self.generator.stream(rewrite, max_tokens=60)).strip()
-        _count(usage if usage is not None else {}, self.generator)
+        _count(usage, self.generator)
         text = text.splitlines()[0].strip() if text else ""
         if not 4 <= len(text) <= 200:
             return followups.resolve(followups.from_context(question, history[-1][0]), history)
@@ -51,6 +51,7 @@ class Pipeline:
 
     def stream(self, question: str, history: list | None = None, *, k: int | None = None) -> Iterator[Event]:
         s, started = self.settings, time.perf_counter()
+        usage = {"prompt_tokens": 0, "completion_tokens": 0, "model_calls": 0}  # every model call's, summed
         question, notes = clean_question(question, s.max_question_chars)
         asked, removed = prompting.strip_instructions(question)
         if removed:
@@ -61,9 +62,8 @@ class Pipeline:
         yield Event("status", "检索中…")
         if not asked:
             yield from self._refuse(question, question, [], traditional, notes, 0.0, started, "instruction",
-                                    NOT_A_QUESTION)
+                                    usage, NOT_A_QUESTION)
             return
-        usage = {"prompt_tokens": 0, "completion_tokens": 0, "model_calls": 0}  # every model call's, summed
         standalone = self.standalone(asked, history, usage)
         claim = premise.find(standalone)
         standalone = claim.question if claim else standalone
@@ -75,7 +75,7 @@ class Pipeline:
         if not passages or max(p.score for p in passages) < s.refuse_below:
             cause = "low_score" if passages else "empty"
             yield from self._refuse(question, standalone, parts, traditional, notes, retrieve_ms, started,
-                                    cause, usage=usage)
+                                    cause, usage)
             return
         yield Event("status", "生成中…")
         # A unit or an "achieved" reading the rewrite brought in ("打算新增几家" → "新增了多少家") is not the user's.
@@ -225,14 +225,14 @@ class Pipeline:
                                   missing=missing)
 
     def _refuse(self, question, standalone, parts, traditional, notes, retrieve_ms, started, cause,
-                text=None, usage=None) -> Iterator[Event]:
+                usage: dict, text=None) -> Iterator[Event]:
         text = text or (REFUSAL_TRADITIONAL if traditional else REFUSAL)
         yield Event("token", text)
         retrieval = self.explain(standalone, parts, refused=True, cause=cause)
         passages = [p for _, group in parts for p in group]
         total = round((time.perf_counter() - started) * 1000, 1)
         timings = {"retrieve_ms": round(retrieve_ms, 1), "first_token_ms": total, "total_ms": total,
-                   **(usage or {"prompt_tokens": 0, "completion_tokens": 0, "model_calls": 0})}
+                   **usage}
         yield Event("answer", Answer(question=question, standalone_question=standalone, text=text,
                                      refused=True, passages=[p.to_dict() for p in passages],
                                      warnings=notes, retrieval=retrieval, timings=timings))

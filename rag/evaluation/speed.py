@@ -51,7 +51,7 @@ def embedder_recipe(settings) -> dict:
     from rag.index.models import load_specs
 
     if settings.embedder_role == "hash" or settings.embed_precision == "fp32":
-        return {"recipe": settings.embedder_role if settings.embedder_role == "hash" else "torch-fp32"}
+        return {"recipe": "hash" if settings.embedder_role == "hash" else "torch-fp32"}
     record = recipes.read(load_specs()[settings.embedder_role].target(settings.models_dir))
     return {k: record.get(k) for k in ("recipe", "forced", "cpu", "threads", "min_cos", "candidates")}
 
@@ -161,13 +161,12 @@ def render_rows(rows: list[dict]) -> str:
 
 
 def render_recipe(recipe: dict) -> str:
-    forced = " (forced)" if recipe.get("forced") else ""
-    lines = [f"Embedder recipe: **{recipe.get('recipe')}**{forced}", ""]
-    for row in recipe.get("candidates") or []:
-        lines.append(f"- {row['name']}: " + (row["error"] if "error" in row else
-                                              f"{row['chunks_per_s']} chunks/s, {row['query_ms']} ms/query, "
-                                              f"cos ≥ {row['min_cos']} to fp32"))
-    return "\n".join(lines)
+    """The embedder's recipe, with its candidates' figures as `rag models fetch` printed them."""
+    from rag.index.recipes import describe
+
+    if not recipe.get("candidates"):
+        return f"Embedder: {recipe.get('recipe')}"
+    return "Embedder:\n\n```\n" + "\n".join(describe(recipe)) + "\n```"
 
 
 def sample(items: list[dict], count: int, ids=QUESTIONS) -> list[dict]:

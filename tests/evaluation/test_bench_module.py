@@ -38,6 +38,19 @@ def test_measure_and_table(hash_index):
     assert lines[0].startswith("| id | run |") and len(lines) == 2 + len(rows)
 
 
+def test_the_bench_report_shows_the_embedder_recipe_as_fetch_printed_it():
+    from rag.evaluation.speed import render_recipe
+
+    record = {"recipe": "openvino-bf16", "forced": False, "threads": 2, "min_cos": 0.99,
+              "cpu": {"model": "Some CPU", "flags": ["avx2"], "isa_cap": ""},
+              "candidates": [{"name": "openvino-bf16", "chunks_per_s": 20.0, "query_ms": 50.0,
+                              "min_cos": 0.9999}, {"name": "openvino-w8", "error": "[CPU] no kernel"}]}
+    text = render_recipe(record)
+    assert "embedder recipes on Some CPU (avx2), 2 threads:" in text and "* openvino-bf16" in text
+    assert "openvino-w8        error: [CPU] no kernel" in text and "chosen: openvino-bf16" in text
+    assert render_recipe({"recipe": "hash"}) == "Embedder: hash"
+
+
 def test_naive_baseline_is_what_it_claims(hash_settings, tmp_path):
     """1000-character raw chunks (chrome kept), dense only, 8 whole passages, one prompt."""
     from rag.evaluation.speed import baseline_for

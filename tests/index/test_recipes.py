@@ -140,3 +140,45 @@ def test_the_chosen_recipe_stays_close_to_fp32(real_settings, real_embedder):
     # Padding in a batch may move a vector a little, never materially.
     one_by_one = np.stack([fast.embed([t])[0] for t in texts[:8]])
     assert (one_by_one * fast.embed(texts[:8])).sum(1).min() >= 0.99
+
+
+class _Shifted:
+    """A stand-in compiled embedder: the hash embedder, its vectors nudged by `shift` (a drifting recipe)."""
+
+    def __init__(self, shift: float):
+        from rag.index.embedding import HashEmbedder
+
+        self.inner, self.shift = HashEmbedder(64), shift
+
+    def embed(self, texts, kind="document"):
+        vectors = self.inner.embed(texts, kind) + self.shift
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_the_trial_times_every_candidate_and_records_one_that_does_not_run(tmp_path, monkeypatch):
+    from rag.index import runtime
+
+    def compiled(model_dir, graph, *, hint, threads):
+        if graph.name.startswith("transformer.w8"):
+            raise RuntimeError("Exception from src/inference\n[CPU] no kernel for FullyConnectedCompressed\n")
+        return _Shifted(0.05 if graph.name.startswith("transformer.int8") else 0.0)
+
+    monkeypatch.setattr(runtime, "CompiledEmbedder", compiled)
+    pool = [recipes.by_name(n) for n in ("openvino-w8", "openvino-int8", "openvino-fp16")]
+    rows = recipes._trial(tmp_path, tmp_path, pool, 2, lambda m: None)
+    assert [r["name"] for r in rows] == ["openvino-fp32", "openvino-w8", "openvino-int8", "openvino-fp16"]
+    assert rows[0]["min_cos"] == 1.0 and rows[0]["chunks_per_s"] > 0 and rows[0]["query_ms"] >= 0
+    assert rows[1] == {"name": "openvino-w8", "error": "[CPU] no kernel for FullyConnectedCompressed"}
+    assert rows[2]["min_cos"] < recipes.MIN_COS <= rows[3]["min_cos"]  # compared with the reference's vectors
+    assert recipes.pick(rows) in ("openvino-fp32", "openvino-fp16")
+
+
+def test_the_trial_stops_when_the_reference_does_not_run(tmp_path, monkeypatch):
+    from rag.index import runtime
+
+    def compiled(*args, **kwargs):
+        raise RuntimeError("[CPU] nothing runs")
+
+    monkeypatch.setattr(runtime, "CompiledEmbedder", compiled)
+    with pytest.raises(ModelError, match="fp32 graph does not run on this CPU: \\[CPU\\] nothing runs"):
+        recipes._trial(tmp_path, tmp_path, [recipes.by_name("openvino-int8")], 2, lambda m: None)
