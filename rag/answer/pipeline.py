@@ -14,13 +14,14 @@ from rag.answer.parts import compare, subqueries
 from rag.answer.federation import Federated
 from rag.answer.retrieval import Retriever
 from rag.answer.turns import Answer, Event, clean_question
-from rag.grounding import citing, horizons, naming, premise, restating, scope
+from rag.grounding import checks as registry, citing, horizons, premise, restating, scope
 from rag.grounding.passages import NOT_A_QUESTION, REFUSAL, REFUSAL_TRADITIONAL
 from rag.zh.script import is_traditional
 
 class Pipeline:
     def __init__(self, settings, retriever: Retriever, generator):
         self.settings, self.retriever, self.generator = settings, retriever, generator
+        self.checks = registry.active(settings.checks_off)
 
     @classmethod
     def from_settings(cls, settings, *, embedder=None, generator=None) -> "Pipeline":
@@ -120,7 +121,8 @@ class Pipeline:
         yield Event("answer", Answer(question=question, standalone_question=standalone, text=checked.text,
                                      citations=checked.citations, refused=checked.refused,
                                      passages=[p.to_dict() for p in passages], timings=timings,
-                                     warnings=notes + checked.warnings, retrieval=retrieval))
+                                     warnings=notes + checked.warnings, retrieval=retrieval,
+                                     checks=checked.fired))
 
     def _answer_part(self, query: str, group: list, traditional: bool, clock: dict):
         """One part's answer from the passages that are about what it asks (place, period, edition…).
@@ -130,28 +132,36 @@ class Pipeline:
         wanted = scope.constraints(query)
         wanted.unit = wanted.unit if clock["own_unit"] else ""
         wanted.actual = wanted.actual and clock["own_actual"]
-        usable = horizons.prefer(query, [p for p in group if not scope.gap(wanted, p)])
+        found = [registry.gaps(self.checks, "passage", wanted, registry.Backing(p)) for p in group]
+        usable = horizons.prefer(query, [p for p, gaps in zip(group, found) if not gaps])
         # a rewritten follow-up may word the metric otherwise than the user did: both wordings count
         usable = prompting.on_topic(query, usable, also=clock["typed"])
         if not usable:
-            missing = scope.reason(wanted, group)
+            missing = registry.telling(found)
             text = scope.describe(missing, traditional)
             yield Event("token", text)
-            return citing.Checked(text=text, refused=True, cause="scope", missing=missing)
+            return citing.Checked(text=text, refused=True, cause="scope", missing=missing,
+                                  fired=[{"check": n, "stage": "passage", "withheld": ""}
+                                         for n in registry.decisive(found)])
         text, shown = yield from self._generate(clock["directive"] + query, usable, traditional, clock)
-        checked = citing.check(text, usable, query, wanted, traditional, prompting.SYSTEM_PROMPT)
+        checked = citing.check(text, usable, query, wanted, traditional, prompting.SYSTEM_PROMPT,
+                               self.checks)
         second = checked.refused and checked.cause == "model"
         best = prompting.closest(query, usable, self.settings.second_look) if second else None
         if best:
             usable = [prompting.whole(best, traditional)]
             text, again = yield from self._generate(clock["directive"] + query, usable, traditional, clock,
                                                     "\n" if shown else "")
-            checked = citing.check(text, usable, query, wanted, traditional, prompting.SYSTEM_PROMPT)
+            checked = citing.check(text, usable, query, wanted, traditional, prompting.SYSTEM_PROMPT,
+                               self.checks)
             shown = shown or again
-        unnamed = "" if checked.refused else naming.unnamed(query, checked.text)
-        if unnamed:  # asked the names of counted things; the answer names none of them
-            checked = citing.Checked(text=scope.describe(unnamed, traditional), refused=True,
-                                     cause="withheld", missing=unnamed)
+        named = {} if checked.refused else registry.gaps(self.checks, "answer", wanted,
+                                                           registry.Backing(None, answer=checked.text))
+        if named:  # e.g. asked the names of counted things; the answer names none of them
+            missing = next(iter(named.values()))
+            fired = [{"check": n, "stage": "answer", "withheld": checked.text} for n in named]
+            checked = citing.Checked(text=scope.describe(missing, traditional), refused=True,
+                                     cause="withheld", missing=missing, fired=fired)
         if checked.refused and checked.cause == "model" and not shown:
             yield Event("token", checked.text)
         rest = restating.added(checked, query, traditional)

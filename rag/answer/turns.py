@@ -25,6 +25,7 @@ class Answer:
     timings: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     retrieval: dict = field(default_factory=dict)  # what the answer rests on: explaining.explain()
+    checks: list[dict] = field(default_factory=list)  # the checks that withheld or refused it
 
     def to_dict(self) -> dict:
         return asdict(self)

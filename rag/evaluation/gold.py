@@ -9,7 +9,8 @@ import time
 from pathlib import Path
 
 from rag.errors import InputError
-from rag.evaluation import metrics
+from rag.evaluation import ablation, metrics
+from rag.grounding.checks import NAMES as CHECK_NAMES
 
 # Gold sets belong to a corpus, so the package names none: the caller says which (the bundled corpus's
 # sets are in tests/data/).
@@ -54,6 +55,7 @@ def summarize(items, answers, retrieved, extra: dict | None = None) -> dict:
     result = metrics.compute(items, answers, retrieved)
     timings = [a["timings"] for a in answers if a["timings"].get("completion_tokens")]
     result["per_type"] = metrics.per_type(items, answers)
+    result["checks"] = ablation.table(items, answers, CHECK_NAMES)
     if timings:
         result["median_first_token_ms"] = statistics.median(t["first_token_ms"] for t in timings)
         result["median_total_ms"] = statistics.median(t["total_ms"] for t in timings)
@@ -105,6 +107,8 @@ def render_report(items, answers, result: dict, chart: str) -> str:
     lines += ["", "## Per question type", "", "| type | n | passed | rate |", "|---|---|---|---|"]
     lines += [f"| {t} | {r['n']} | {r['ok']} | {r['rate']:.2f} |" for t, r in result["per_type"].items()]
     lines += ["", f"![pass rate per type]({chart})", ""]
+    if result.get("checks"):
+        lines += ["## What each check did", "", ablation.render(result["checks"]), ""]
     if result.get("ablation"):
         lines += ["## Ablation", "", result["ablation"], ""]
     lines += ["## Failed items", ""]

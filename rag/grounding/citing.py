@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag.grounding import scope
+from rag.grounding import checks as registry, scope
 from rag.grounding.figures import as_written
 from rag.grounding.passages import REFUSAL, Passage
 from rag.zh.clauses import SENTENCE, SENTENCE_END, clauses
@@ -30,6 +30,7 @@ class Checked:
     refused: bool = False
     cause: str = ""  # why it was refused: model | withheld | scope
     missing: str = ""  # what the passages lack, when that is why
+    fired: list[dict] = field(default_factory=list)  # the checks that withheld it, and what they withheld
 
 
 def _support_text(p: Passage) -> str:
@@ -139,7 +140,7 @@ def leaks_prompt(answer: str, system_prompt: str, min_run: int = 16) -> bool:
 
 
 def check(answer: str, passages: list[Passage], question: str, wanted=None, traditional: bool = False,
-          system_prompt: str = "") -> Checked:
+          system_prompt: str = "", checks=registry.CHECKS) -> Checked:
     """The model's answer with its citations checked; withheld when no cited passage backs it
     or when it repeats the `system_prompt` it was given."""
     if system_prompt and leaks_prompt(answer, system_prompt):
@@ -164,12 +165,12 @@ def check(answer: str, passages: list[Passage], question: str, wanted=None, trad
                                  "passage, withheld: " + _MARK.sub("", fixed)[:160]])
     # the question's words pick the cited sentence too: a bare "8%" matches every sentence holding an 8%
     citations = [cite(by_n[n], used[n][0], used[n][1] + question) for n in sorted(used)]
-    missing = _unbacked(citations, by_n, wanted, {n: figures for n, (figures, _) in used.items()})
+    missing, decided = _unbacked(citations, by_n, wanted, {n: f for n, (f, _) in used.items()}, checks)
     if missing is not None:
         note = "回答没有可核对的引用，已拦下 / no cited passage backs the answer, withheld: "
+        fired = [{"check": name, "stage": "cited", "withheld": fixed} for name in decided]
         return Checked(text=scope.describe(missing, traditional), refused=True, cause="withheld",
-                       missing=missing,
-                       warnings=[note + _MARK.sub("", fixed)[:160]])
+                       missing=missing, warnings=[note + _MARK.sub("", fixed)[:160]], fired=fired)
     return Checked(text=fixed, citations=citations, warnings=list(dict.fromkeys(warnings)))
 
 
@@ -186,15 +187,19 @@ def cite(p: Passage, figures: list[str], sentence: str) -> dict:
             "quote": _quote(p, figures, sentence)}
 
 
-def _unbacked(citations: list[dict], by_n: dict, wanted, figures: dict) -> str | None:
-    """None when some citation backs the answer; else what the cited passages lack ('' if nothing is
-    cited)."""
+def _unbacked(citations: list[dict], by_n: dict, wanted, figures: dict, checks) -> tuple[str | None, list]:
+    """(None when some citation backs the answer, else what the cited passages lack: '' if nothing is
+    cited; the checks that decided)."""
     if not citations:
-        return ""
+        return "", []
     if wanted is None:
-        return None
-    gaps = [scope.answer_gap(wanted, by_n[c["n"]], c["quote"], figures.get(c["n"], ())) for c in citations]
-    return None if not all(gaps) else gaps[0]
+        return None, []
+    found = [registry.gaps(checks, "cited", wanted,
+                           registry.Backing(by_n[c["n"]], c["quote"], tuple(figures.get(c["n"], ()))))
+             for c in citations]
+    if not all(found):
+        return None, []
+    return next(iter(found[0].values())), registry.decisive(found)
 
 
 def combine(parts: list[Checked]) -> Checked:
@@ -207,4 +212,4 @@ def combine(parts: list[Checked]) -> Checked:
     return Checked(text="\n".join(p.text.strip() for p in parts), citations=citations, refused=refused,
                    warnings=list(dict.fromkeys(w for p in parts for w in p.warnings)),
                    cause=causes[0].cause if refused else "",
-                   missing=causes[0].missing if refused else "")
+                   missing=causes[0].missing if refused else "", fired=[f for p in parts for f in p.fired])

@@ -2,14 +2,10 @@
 
 A retrieved passage is often about the asked topic but not the asked place, year, edition,
 quantity or modality (a plan's target when the question asks what was achieved). The small
-model copies whatever fills the slot, so the answer stage checks these constraints itself:
-before generation (no passage in scope → refuse, and say what is missing) and after it
-(the cited passages must meet them, or the answer is withheld). After generation the cited
-sentence is judged too: the clause holding the answer's figure must not be about a sibling of
-what was asked (200米 for 100米, 2025年 for 2021年, see specifiers), a who-question's role must be
-named, and the figure must be said in the asked unit. Nothing here knows the corpus: places come
-from the national gazetteer, the rest from the question's own words.
-"""
+model copies whatever fills the slot. `constraints` reads what the question pins down once;
+the functions here say whether a passage or a cited sentence meets one of them, and
+`rag.grounding.checks` holds them as named checks. Nothing here knows the corpus: places come
+from the national gazetteer, the rest from the question's own words."""
 
 from __future__ import annotations
 
@@ -17,17 +13,13 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rag.grounding import measures
 from rag.zh.script import normalize
 from rag.zh.places import Place, gazetteer, most_specific
-from rag.zh.clauses import clauses
-from rag.zh.specifiers import (PERIOD, codes, contains_number, doc_year, editions, ordinals, sibling_gap,
-                                years)
+from rag.zh.specifiers import PERIOD, codes, doc_year, editions, ordinals, years
 from rag.zh.tokens import tokenize
 from rag.zh.asking import AMOUNT, WHO
-from rag.zh.reporting import (ACTUAL, ASKS_PLAN, ASKS_RATE, CONTRASTS, MONEY, PLAN, RATE, RATIO,
-                               RELATIVE_YEARS, SPAN_TOTAL)
-from rag.zh.units import ANY_PEOPLE, ANY_UNIT, MAGNITUDES, METRIC_COUNT, PEOPLE
+from rag.zh.reporting import ACTUAL, ASKS_PLAN, CONTRASTS, MONEY, PLAN, RATIO, RELATIVE_YEARS
+from rag.zh.units import ANY_PEOPLE, ANY_UNIT, MAGNITUDES, METRIC_COUNT, PEOPLE, THINGS
 
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,12})[”\"」』]")
 _CN_NUM = "零一二三四五六七八九十百千万两"
@@ -170,13 +162,6 @@ def contrast_gap(question: str, text: str) -> str:
     return ""
 
 
-def reason(c: Constraints, passages: list) -> str:
-    """What the passages miss, taken from one about the asked place when there is one (its gap is the telling
-    one)."""
-    about_place = [gap(c, p) for p in passages if not place_gap(c, p)]
-    return (about_place or [gap(c, p) for p in passages] or [""])[0]
-
-
 def states(text: str, number: str, unit: str) -> bool:
     """`text` says `number` in `unit` ("15个", "1.2万人")."""
     units = _SAME_UNIT.get(unit, re.escape(unit))
@@ -191,20 +176,12 @@ def has_unit(text: str, unit: str) -> bool:
     return re.search(f"{after}|{before}", normalize(text)) is not None
 
 
-def _focus(quote: str, figures) -> str:
-    """The clauses of the cited sentence that hold the answer's figures: "注册会员约120万人" of a sentence
-    that also says "开出第一家店" is not about a sibling of "第100家"."""
-    held = [c for c in clauses(quote) if any(contains_number(c, f) for f in figures)]
-    return "，".join(held) or quote
+def is_classifier(unit: str) -> bool:
+    """A measure word of counted things (个, 台, 部): it says how a thing is counted, not what is measured."""
+    return unit in THINGS.split()
 
 
-def answer_gap(c: Constraints, p, quote: str, figures=()) -> str:
-    """What a cited passage lacks for the question: scope, the asked place in the cited sentence,
-    the asked member of a kind (not a sibling), role or unit, or an actual result."""
-    return gap(c, p) or _foreign_place(c, p, quote) or _sentence_gap(c, p, quote, figures)
-
-
-def _foreign_place(c: Constraints, p, quote: str) -> str:
+def foreign_place(c: Constraints, p, quote: str) -> str:
     """A place that is not the document's own must be named in the very sentence cited: a report on
     绍兴 that mentions 杭州 once is not thereby about 杭州's figures. Only against a document known to
     be about another place: without place metadata its title or heading is all there is to go by."""
@@ -213,34 +190,6 @@ def _foreign_place(c: Constraints, p, quote: str) -> str:
     missing = [x.name for x in c.places
                if own and own.code != x.code and x.name not in said and x.short not in said]
     return missing[0] if quote and missing else ""
-
-
-def _sentence_gap(c: Constraints, p, quote: str, figures) -> str:
-    focus = _focus(quote, figures)
-    other = ((contrast_gap(c.question, focus) or sibling_gap(c.question, focus)
-              or measures.gap(c.question, quote, f"{p.title} {p.section} {_text(p)}", figures))
-             if c.question and quote else "")
-    if other:
-        return other
-    if c.role and quote and c.role not in normalize(quote):
-        return f"“{c.role}”"
-    # the chapter is about another span (十四五 targets for a 2035 question) and the sentence names no asked
-    # year
-    if c.years and quote and not c.years & years(quote) and chapter_fits(c.years, p) is False:
-        return "、".join(sorted(c.years)) + "年"
-    # the answer's figure is said in the asked unit, not merely some figure of the passage
-    if c.unit and not (any(states(_text(p), f, c.unit) for f in figures)
-                       or has_unit(quote or _text(p), c.unit)):
-        return f"以“{c.unit}”计的数字"
-    if c.actual and is_plan(quote, p, c.years):
-        return "实际完成的数字（资料中只有计划或目标）"
-    if (figures and c.question and RATE.search(normalize(focus))
-            and not ASKS_RATE.search(normalize(c.question))):
-        return "总数（资料中只有按人口平均的数）"
-    if (figures and len(c.years) == 1 and SPAN_TOTAL.search(normalize(focus))
-            and not SPAN_TOTAL.search(normalize(c.question))):
-        return f"{min(c.years)}年当年的数字（资料中只有多年累计或年均的数）"
-    return ""
 
 
 def is_plan(sentence: str, p, years: set[str]) -> bool:

@@ -35,7 +35,7 @@ def test_answer_contract(pipeline):
     answer = pipeline.answer("越城区2021年5G基站的建设计划是什么？")
     d = answer.to_dict()
     assert set(d) == {"question", "standalone_question", "text", "citations", "refused", "passages",
-                      "timings", "warnings", "retrieval"}
+                      "timings", "warnings", "retrieval", "checks"}
     assert d["citations"] and ({"n", "chunk_id", "doc_id", "title", "start_line", "end_line", "quote"}
                                <= set(d["citations"][0]))
     assert set(d["timings"]) == {"retrieve_ms", "first_token_ms", "total_ms", "prompt_tokens",
@@ -183,3 +183,20 @@ def test_the_command_line_shows_the_checked_answer_where_the_checks_changed_it(h
     print_streamed(marked.stream("越城区2021年计划新建多少个5G基站？"))
     out = capsys.readouterr().out
     assert "1500" in out and "核对后的回答" not in out  # only a marker added: it is in the sources
+
+
+def test_a_scope_refusal_records_the_check_that_made_it_and_that_check_can_be_turned_off(hash_index):
+    data = store.load(hash_index.index_dir, "hash-bigram@256")
+    retriever = Retriever(data, HashEmbedder(256))
+    refused = Pipeline(hash_index, retriever, FakeGenerator(_echo_first_figure)).answer("温州市2023年GDP是多少？")
+    assert refused.refused and {"check": "place", "stage": "passage", "withheld": ""} in refused.checks
+    off = hash_index.with_overrides(checks_off="place,period")
+    answered = Pipeline(off, retriever, FakeGenerator(_echo_first_figure)).answer("温州市2023年GDP是多少？")
+    assert all(c["check"] != "place" for c in answered.checks)
+
+
+def test_an_unknown_check_name_is_refused_when_the_pipeline_is_built(hash_index):
+    data = store.load(hash_index.index_dir, "hash-bigram@256")
+    with pytest.raises(InputError, match="RAG_CHECKS_OFF"):
+        Pipeline(hash_index.with_overrides(checks_off="nosuch"), Retriever(data, HashEmbedder(256)),
+                 FakeGenerator(_echo_first_figure))

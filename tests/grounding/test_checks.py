@@ -1,0 +1,51 @@
+"""The check registry: one list of named checks, each switchable, each recording what it withheld."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.errors import InputError
+from rag.grounding import checks, scope
+from rag.grounding.passages import Passage
+
+
+def _p(text: str, title: str = "某区2021年工作计划", place: str = "") -> Passage:
+    return Passage(n=1, chunk_id="c", doc_id="d", title=title, section="", place=place, start_line=1,
+                   end_line=1, text=text, full_text=text)
+
+
+def test_every_check_has_a_unique_name_a_stage_and_a_reason():
+    assert len(set(checks.NAMES)) == len(checks.CHECKS)
+    assert {c.stage for c in checks.CHECKS} == {"passage", "cited", "answer"}
+    assert all(c.why for c in checks.CHECKS)
+
+
+def test_checks_are_turned_off_by_name_and_an_unknown_name_is_refused_with_the_list():
+    left = checks.active("unit, measure")
+    assert "unit" not in {c.name for c in left} and len(left) == len(checks.CHECKS) - 2
+    with pytest.raises(InputError, match="the checks are: place"):
+        checks.active("units")
+
+
+def test_a_measure_word_alone_never_withholds_a_count():
+    """多少部电梯 is answered by 台: the measure word classifies what is counted, it is not the measure."""
+    wanted = scope.constraints("某区2021年要加装多少部电梯？")
+    quote = "完成既有住宅加装电梯120台。"
+    assert wanted.unit == "部" and checks.answer_gap(wanted, _p(quote), quote, ["120"]) == ""
+    tonnes = scope.constraints("某区2021年粮食产量多少吨？")
+    money = "农业产值12亿元。"
+    assert checks.answer_gap(tonnes, _p(money), money, ["12"]) == "以“吨”计的数字"
+
+
+def test_a_check_turned_off_no_longer_finds_its_gap():
+    wanted = scope.constraints("某区2021年粮食产量多少吨？")
+    b = checks.Backing(_p("农业产值12亿元。"), "农业产值12亿元。", ("12",))
+    assert "unit" in checks.gaps(checks.CHECKS, "cited", wanted, b)
+    assert checks.gaps(checks.active("unit"), "cited", wanted, b) == {}
+
+
+def test_the_deciding_checks_are_those_that_alone_remove_every_item():
+    assert checks.decisive([{"place": "杭州市", "period": "2022年"}, {"place": "杭州市"}]) == ["place"]
+    # only together: each that found a gap is named
+    assert checks.decisive([{"place": "杭州市"}, {"period": "2022年"}]) == ["place", "period"]
+    assert checks.telling([{"place": "杭州市", "period": "2022年"}, {"period": "2022年"}]) == "2022年"
