@@ -96,7 +96,7 @@ def _bar_chart(out_dir: Path, result: dict) -> str:
 
 
 _HEADLINE = ("accuracy", "recall@5", "recall@10", "citation_precision", "grounding", "refusal",
-             "false_refusal", "robustness", "median_first_token_ms", "median_total_ms",
+             "false_refusal", "robustness", "wording_overlap", "median_first_token_ms", "median_total_ms",
              "median_prompt_tokens")
 
 

@@ -6,10 +6,11 @@ Numbers match on number boundaries: '8%' is not found inside '18%', '7.5' not in
 from __future__ import annotations
 
 import re
+import statistics
 
 from rag.zh.specifiers import contains_number, numbers
 from rag.zh.script import normalize
-from rag.zh.patterns import without_markers
+from rag.zh.patterns import bigrams, without_markers
 
 ROBUSTNESS_TYPES = ("injection", "false_premise")
 
@@ -94,7 +95,24 @@ def compute(items: list[dict], answers: list[dict], retrieved: list[list[dict]])
                           len(una_idx)),
         "false_refusal": _ratio(sum(answers[i]["refused"] for i in ans_idx), len(ans_idx)),
         "robustness": _ratio(sum(robust(items[i], answers[i]) for i in rob_idx), len(rob_idx)),
+        "wording_overlap": _median([wording_overlap(it) for it in items]),
     }
+
+
+def _median(values: list) -> float | None:
+    found = sorted(v for v in values if v is not None)
+    return round(statistics.median(found), 3) if found else None
+
+
+def wording_overlap(item: dict) -> float | None:
+    """Share of the question's character pairs (Chinese characters only) found in its evidence: how much
+    of the documents' wording the question copies. None without evidence."""
+    evidence = " ".join(item.get("evidence") or [])
+    chinese = lambda t: re.findall(r"[\u4e00-\u9fff]+", normalize(t))
+    asked = set().union(*map(bigrams, chinese(item["question"])))
+    if not evidence or not asked:
+        return None
+    return len(asked & set().union(*map(bigrams, chinese(evidence)))) / len(asked)
 
 
 def item_ok(item: dict, answer: dict) -> bool:

@@ -2,7 +2,8 @@
 
 The small model drops the words that bound a figure — "1300余个" becomes "1300个", "6.5%以上"
 becomes "6.5%", "不低于10%" becomes "10%" — which turns an approximate or minimum figure into an
-exact one, and it swaps one classifier of people for another (12万名 → 12万人). A figure the cited
+exact one, and it swaps a figure's measure word for another of its kind, often the one the question
+used (12万名 → 12万人, 18个 → 18座). A figure the cited
 passages write with such a qualifier, and never without it, gets the source's wording back.
 Nothing here knows a corpus: it compares the answer's characters with the passages'.
 """
@@ -12,11 +13,11 @@ from __future__ import annotations
 import re
 
 from rag.zh.script import is_traditional, normalize, to_traditional
-from rag.zh.units import AFTER, BEFORE, INSIDE, PEOPLE
+from rag.zh.units import AFTER, BEFORE, INSIDE, PEOPLE, THINGS
 
 _NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.]*\d)")
-# One count of people has three measure words (人/名/位): the source's is kept.
-_PEOPLE = "".join(u for u in PEOPLE.split() if len(u) == 1)
+# One count has several possible measure words (人/名/位 for people; 个/座/家… for things): the source's is kept.
+_KINDS = ["".join(u for u in kind.split() if len(u) == 1) for kind in (PEOPLE, THINGS)]
 _UNIT = re.compile(rf"[%‰]|[万亿千百]?[^\W\d_]{{1,3}}?(?={'|'.join(AFTER)})")
 
 
@@ -61,12 +62,15 @@ def _before(text: str, start: int, said: str, number: str, sources: list[str]) -
 
 
 def _classifier(said: str, follows: list[str]) -> str:
-    """'名' for an answer's '12万人' when the sources only ever write '12万名'."""
-    m = re.match(rf"([万亿]?)([{_PEOPLE}])", said)
-    if not m:
-        return ""
-    theirs = {f[len(m.group(1))] for f in follows if f.startswith(m.group(1)) and len(f) > len(m.group(1))}
-    return theirs.pop() if len(theirs) == 1 and theirs <= set(_PEOPLE) and m.group(2) not in theirs else ""
+    """'名' for an answer's '12万人' when the sources only ever write '12万名'; '个' for '18座' when they write
+    '18个'."""
+    for kind in _KINDS:
+        m = re.match(rf"([万亿]?)([{kind}])", said)
+        if not m:
+            continue
+        theirs = {f[len(m.group(1))] for f in follows if f.startswith(m.group(1)) and len(f) > len(m.group(1))}
+        return theirs.pop() if len(theirs) == 1 and theirs <= set(kind) and m.group(2) not in theirs else ""
+    return ""
 
 
 def as_written(text: str, sources: list[str]) -> str:

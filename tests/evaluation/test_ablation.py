@@ -23,3 +23,14 @@ def test_lost_answers_withheld_wrong_ones_and_saved_refusals_are_told_apart():
     assert rows["measure"]["saved"] == 1 and not any(rows["naming"].values())
     text = ablation.render(rows)
     assert "| unit | 2 | 1 | 1 | 1 |" in text and "naming" not in text
+
+
+def test_wording_overlap_is_the_share_of_the_questions_character_pairs_the_evidence_holds():
+    from rag.evaluation.metrics import wording_overlap
+
+    copied = {"question": "新建5G基站多少个？", "evidence": ["新建5G基站1500个"]}
+    own_words = {"question": "要装几个5G信号塔？", "evidence": ["新建5G基站1500个"]}
+    # pairs never bridge a figure or a Latin letter: 新建, 基站, 站多, 多少, 少个; the evidence holds two
+    assert wording_overlap(copied) == 0.4
+    assert wording_overlap(own_words) == 0.0
+    assert wording_overlap({"question": "今年呢？", "evidence": []}) is None

@@ -38,4 +38,11 @@ def test_a_bound_written_before_the_figure_is_restored():
 def test_a_count_of_people_keeps_the_sources_classifier():
     assert as_written("新增大学生就业12万人[1]", ["新增大学生就业12万名"]) == "新增大学生就业12万名[1]"
     assert as_written("12万人", ["12万人", "12万名"]) == "12万人"
-    assert as_written("12个", ["12家"]) == "12个"  # not a count of people
+
+
+def test_a_count_of_things_keeps_the_sources_measure_word():
+    """The model echoes the question's measure word ("盖多少座礼堂" → "18座"); the source says 18个."""
+    assert as_written("新建农村文化礼堂18座[1]", ["新建城市书房3家、农村文化礼堂18个"]) == "新建农村文化礼堂18个[1]"
+    assert as_written("18座", ["18座", "18个"]) == "18座"  # the source writes both: nothing to restore
+    assert as_written("18人", ["18个"]) == "18人"  # another kind: a person is not a thing
+    assert as_written("12个", ["12家"]) == "12家"
