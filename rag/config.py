@@ -73,6 +73,8 @@ class Settings:
     rrf_k: int = 60
     # After a model refusal, one more call with the single passage holding this share of the question's words.
     second_look: float = 0.6
+    # … and when no passage holds that share, with the passage nearest the question by meaning.
+    second_look_by_meaning: bool = True
     # Checks turned off, comma-separated (rag.grounding.checks.NAMES), to measure what each one does.
     checks_off: str = ""
     refuse_below: float = 0.25  # dense cosine; dev set: off-topic ≤ 0.20, answerable ≥ 0.28 (see README)

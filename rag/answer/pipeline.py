@@ -147,7 +147,8 @@ class Pipeline:
         checked = citing.check(text, usable, query, wanted, traditional, prompting.SYSTEM_PROMPT,
                                self.checks)
         second = checked.refused and checked.cause == "model"
-        best = prompting.closest(query, usable, self.settings.second_look) if second else None
+        s = self.settings
+        best = prompting.closest(query, usable, s.second_look, s.second_look_by_meaning) if second else None
         if best:
             usable = [prompting.whole(best, traditional)]
             text, again = yield from self._generate(clock["directive"] + query, usable, traditional, clock,

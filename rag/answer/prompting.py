@@ -191,12 +191,19 @@ def strip_citations(text: str) -> str:
     return without_markers(text)
 
 
-def closest(question: str, passages: list[Passage], share: float) -> Passage | None:
-    """The passage holding the largest share of the question's words, if that share reaches `share`.
+def closest(question: str, passages: list[Passage], share: float, by_meaning: bool = False) -> Passage | None:
+    """The passage holding the largest share of the question's words, if that share reaches `share`; else,
+    `by_meaning`, the passage nearest the question by meaning (its dense score).
 
     Used for a second look after the model refused: the small model often misses an answer that is
-    there when several passages compete for its attention.
+    there when several passages compete for its attention, and a question in a user's own words
+    ("银行收不回来的坏账" for 不良贷款) shares few words with the passage that answers it.
     """
+    by_words = _closest_by_words(question, passages, share)
+    return by_words or (max(passages, key=lambda p: p.score) if by_meaning and passages else None)
+
+
+def _closest_by_words(question: str, passages: list[Passage], share: float) -> Passage | None:
     from rag.answer.explaining import found_terms, terms_of
 
     terms = terms_of(question)

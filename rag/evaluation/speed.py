@@ -122,7 +122,7 @@ def naive_pipeline(settings, embedder, generator, docs: Path, index_dir: Path):
     from rag.answer.retrieval import Retriever
 
     naive = replace(settings, docs_dir=docs, index_dir=index_dir, chunk_size=1000, chunk_overlap=100, top_k=8,
-                    passage_chars=0, n_ctx=8192, clean_text=False)
+                    passage_chars=0, n_ctx=8192, clean_text=False, second_look_by_meaning=False)
     build_index(naive, embedder=embedder)
     retriever = Retriever(store.load(index_dir, embedder.id), embedder, candidates=settings.candidates)
     retriever.lexical = lambda question: []  # dense only

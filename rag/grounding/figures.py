@@ -68,7 +68,8 @@ def _classifier(said: str, follows: list[str]) -> str:
         m = re.match(rf"([万亿]?)([{kind}])", said)
         if not m:
             continue
-        theirs = {f[len(m.group(1))] for f in follows if f.startswith(m.group(1)) and len(f) > len(m.group(1))}
+        scale = m.group(1)
+        theirs = {f[len(scale)] for f in follows if f.startswith(scale) and len(f) > len(scale)}
         return theirs.pop() if len(theirs) == 1 and theirs <= set(kind) and m.group(2) not in theirs else ""
     return ""
 

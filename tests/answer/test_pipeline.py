@@ -126,11 +126,20 @@ def test_a_refusal_gets_a_second_look_at_the_closest_passage(hash_index):
     assert REFUSAL not in "".join(tokens)  # the first refusal was held back, never shown
 
 
-def test_no_second_look_when_no_passage_holds_the_question(hash_index):
+def test_the_second_look_by_meaning_takes_the_nearest_passage_and_is_switchable(hash_index):
+    """No passage holds the question's words: the second look goes to the passage nearest by meaning,
+    whole, or with RAG_SECOND_LOOK_BY_MEANING=0 does not happen."""
     data = store.load(hash_index.index_dir, "hash-bigram@256")
+    question = "越城区2021年有哪些关于火星探测器的计划？"
     gen = FakeGenerator(lambda m: REFUSAL)
-    answer = Pipeline(hash_index, Retriever(data, HashEmbedder(256)), gen).answer("越城区2021年有哪些关于火星探测器的计划？")
+    answer = Pipeline(hash_index, Retriever(data, HashEmbedder(256)), gen).answer(question)
     assert answer.refused and answer.text == REFUSAL
+    nearest = max(answer.passages, key=lambda p: p["score"])
+    assert len(gen.calls) == 2 and gen.calls[1][-1]["content"].count("《") == 1
+    assert nearest["full_text"][:20] in gen.calls[1][-1]["content"]
+    off = hash_index.with_overrides(second_look_by_meaning=False)
+    gen = FakeGenerator(lambda m: REFUSAL)
+    assert Pipeline(off, Retriever(data, HashEmbedder(256)), gen).answer(question).refused
     assert len(gen.calls) == 1
 
 

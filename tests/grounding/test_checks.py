@@ -49,3 +49,10 @@ def test_the_deciding_checks_are_those_that_alone_remove_every_item():
     # only together: each that found a gap is named
     assert checks.decisive([{"place": "杭州市"}, {"period": "2022年"}]) == ["place", "period"]
     assert checks.telling([{"place": "杭州市", "period": "2022年"}, {"period": "2022年"}]) == "2022年"
+
+
+def test_a_demonstrative_few_is_not_an_asked_amount():
+    """那几年/这几个 point at a few: "那几年引进了多少人才" asks a count of people, not of years."""
+    assert scope.constraints("十三五那几年引进了多少名人才？").unit == "名"
+    assert scope.constraints("这几个项目总投资多少钱？").unit == "元"
+    assert scope.constraints("要干几年？").unit == "年"
