@@ -34,8 +34,7 @@ class Pipeline:
         data = {name: store.load(s.index_dir, embedder.id if embedder else configured_id(settings))
                 for name, s in chosen.items()}
         embedder = embedder or load_embedder(settings)
-        members = {name: Retriever(d, embedder, candidates=settings.candidates, rrf_k=settings.rrf_k)
-                   for name, d in data.items()}
+        members = {name: Retriever.configured(d, embedder, settings) for name, d in data.items()}
         retriever = members[""] if "" in members else Federated(members, rrf_k=settings.rrf_k)
         return cls(settings, retriever, generator or load_generator(settings))
 

@@ -1,5 +1,10 @@
 """Retrieval: dense (FAISS) and BM25 candidates fused by reciprocal rank, with place awareness.
 
+BM25's ranks weigh less than the dense ones (`lexical_weight`): a question in a user's own words
+("银行收不回来的坏账") shares few words with the passage that answers it, and BM25 then ranks passages
+by the words it does share, the place and the year. Weighed equally, that noise pushed the answer
+out of the passages shown for paraphrased questions (docs/benchmarks.md, "Retrieval").
+
 A question naming a district ("越城区") should not be answered from the city's plan, and a
 question naming only the city should prefer city-level documents; the documents' `place`
 metadata drives that, as one more ranked list in the fusion.
@@ -35,11 +40,18 @@ class Hit:
 
 
 class Retriever:
-    def __init__(self, data: IndexData, embedder, *, candidates: int = 30, rrf_k: int = 60):
+    def __init__(self, data: IndexData, embedder, *, candidates: int = 30, rrf_k: int = 60,
+                 lexical_weight: float = 1.0):
         self.data, self.embedder = data, embedder
         self.candidates, self.rrf_k = min(candidates, len(data.chunks)), rrf_k
+        self.lexical_weight = lexical_weight
         self._places = {c.doc_id: c.place for c in data.chunks}
         self.place_names = {name for place in self._places.values() for name in place_chain(place)}
+
+    @classmethod
+    def configured(cls, data: IndexData, embedder, settings) -> "Retriever":
+        return cls(data, embedder, candidates=settings.candidates, rrf_k=settings.rrf_k,
+                   lexical_weight=settings.lexical_weight)
 
     def dense(self, query: np.ndarray) -> list[tuple[int, float]]:
         scores, ids = self.data.faiss_index.search(np.ascontiguousarray(query[None, :], dtype=np.float32),
@@ -81,9 +93,9 @@ class Retriever:
         dense, lexical = self.dense(query), self.lexical(question)
         fused: dict[int, float] = {}
         ranks: dict[int, dict] = {}
-        for name, results in (("dense", dense), ("bm25", lexical)):
+        for name, results, weight in (("dense", dense, 1.0), ("bm25", lexical, self.lexical_weight)):
             for r, (i, _) in enumerate(results, 1):
-                fused[i] = fused.get(i, 0.0) + 1.0 / (self.rrf_k + r)
+                fused[i] = fused.get(i, 0.0) + weight / (self.rrf_k + r)
                 ranks.setdefault(i, {})[name] = r
         prefer = self.place_preference(question)
         for i in fused:

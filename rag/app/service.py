@@ -83,8 +83,7 @@ class ChatService:
         with self.lock:
             if self._pipeline is None:
                 data = store.load(self.settings.index_dir, self.embedder().id)
-                retriever = Retriever(data, self.embedder(), candidates=self.settings.candidates,
-                                      rrf_k=self.settings.rrf_k)
+                retriever = Retriever.configured(data, self.embedder(), self.settings)
                 self._pipeline = Pipeline(self.settings, retriever, self.generator(role))
             self._pipeline.generator = self.generator(role)
             return self._pipeline

@@ -43,7 +43,7 @@ def _time_retrieval(data, embedder, queries: list[str], settings, runs: int) -> 
 
     from rag.answer.retrieval import Retriever
 
-    retriever = Retriever(data, embedder, candidates=settings.candidates, rrf_k=settings.rrf_k)
+    retriever = Retriever.configured(data, embedder, settings)
     retriever.search(queries[0], settings.top_k)  # warm-up
     times = []
     for _ in range(runs):

@@ -47,6 +47,14 @@ def _focus(b: Backing) -> str:
     return "，".join(held) or b.quote
 
 
+def _each_figure(b: Backing) -> list[str]:
+    """The clause holding each of the answer's figures: a figure is a total or a rate by its own clause,
+    not by another figure's beside it ("突破1000亿元，年均增长7%": 1000亿元 is one year's level)."""
+    parts = clauses(b.quote)
+    found = [next((c for c in parts if contains_number(c, f)), "") for f in b.figures]
+    return [normalize(c) for c in found if c]
+
+
 def _text(p) -> str:
     return getattr(p, "full_text", None) or p.text
 
@@ -99,14 +107,15 @@ def actual(c: scope.Constraints, b: Backing) -> str:
 
 
 def rate(c: scope.Constraints, b: Backing) -> str:
-    if b.figures and c.question and RATE.search(normalize(_focus(b))) and not ASKS_RATE.search(c.question):
+    held = _each_figure(b)
+    if held and c.question and all(RATE.search(h) for h in held) and not ASKS_RATE.search(c.question):
         return "总数（资料中只有按人口平均的数）"
     return ""
 
 
 def span_total(c: scope.Constraints, b: Backing) -> str:
-    focus = normalize(_focus(b))
-    if (b.figures and len(c.years) == 1 and SPAN_TOTAL.search(focus)
+    held = _each_figure(b)
+    if (held and len(c.years) == 1 and all(SPAN_TOTAL.search(h) for h in held)
             and not SPAN_TOTAL.search(c.question)):
         return f"{min(c.years)}年当年的数字（资料中只有多年累计或年均的数）"
     return ""

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-# 多少/几 ask for an amount; "哪几家" asks which ones (names), not how many, and 这几/那几 point at a few
-# ("那几年": those years).
-AMOUNT = r"多少|(?<![哪这那])几"
+# 多少/几 ask for an amount, and so does 多 before an adjective of size (多大, 多长, 多久: how big, long,
+# long a time); "哪几家" asks which ones (names), not how many, and 这几/那几 point at a few ("那几年").
+AMOUNT = r"多少|(?<![哪这那])几|多(?:大|长|高|远|久|重|宽|深|厚)"
 # 什么/哪/谁/怎样/怎么/如何 ask for a thing, a place or time, a person, or a manner.
 WHICH = r"什么|哪|谁|怎样|怎么|如何"
 # 为什么/为何 ask for a reason; 是否 asks yes or no.

@@ -56,3 +56,17 @@ def test_a_demonstrative_few_is_not_an_asked_amount():
     assert scope.constraints("十三五那几年引进了多少名人才？").unit == "名"
     assert scope.constraints("这几个项目总投资多少钱？").unit == "元"
     assert scope.constraints("要干几年？").unit == "年"
+
+
+def test_a_figure_is_a_span_total_by_its_own_clause_not_by_its_neighbours():
+    one_year = scope.constraints("2020年某区地区生产总值是多少？")
+    quote = "2020年地区生产总值突破1000亿元，年均增长7.1%。"
+    assert checks.answer_gap(one_year, _p(quote), quote, ["1000"]) == ""
+    assert "累计或年均" in checks.answer_gap(one_year, _p(quote), quote, ["7.1"])
+
+
+def test_how_big_or_how_long_asks_an_amount():
+    from rag.zh.asking import ASKS_AMOUNT
+
+    assert ASKS_AMOUNT.search("准备新修多大面积的运动场地？") and ASKS_AMOUNT.search("保温能保持多久？")
+    assert not ASKS_AMOUNT.search("大多数居民满意吗？")
