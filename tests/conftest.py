@@ -34,9 +34,9 @@ def docs(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def hash_settings(tmp_path: Path, docs: Path):
-    # The hash embedder's cosines are not calibrated like the real one's: no refusal gate here.
+    # The hash embedder's cosines are not calibrated like the real one's: no refusal gate, no metric check.
     return load_settings(docs_dir=docs, index_dir=tmp_path / "index", embedder_role="hash", embed_dim=256,
-                         refuse_below=0.0)
+                         refuse_below=0.0, metric_below=0.0)
 
 
 @pytest.fixture

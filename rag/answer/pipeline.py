@@ -15,6 +15,7 @@ from rag.answer.federation import Federated
 from rag.answer.retrieval import Retriever
 from rag.answer.turns import Answer, Event, clean_question
 from rag.grounding import checks as registry, citing, horizons, premise, restating, scope
+from rag.grounding.meaning import Meaning
 from rag.grounding.passages import NOT_A_QUESTION, REFUSAL, REFUSAL_TRADITIONAL
 from rag.zh.script import is_traditional
 
@@ -131,6 +132,7 @@ class Pipeline:
         wanted = scope.constraints(query)
         wanted.unit = wanted.unit if clock["own_unit"] else ""
         wanted.actual = wanted.actual and clock["own_actual"]
+        wanted.meaning = Meaning(self.retriever.embedder, query, self.settings.metric_below)
         found = [registry.gaps(self.checks, "passage", wanted, registry.Backing(p)) for p in group]
         usable = horizons.prefer(query, [p for p, gaps in zip(group, found) if not gaps])
         # a rewritten follow-up may word the metric otherwise than the user did: both wordings count

@@ -73,6 +73,21 @@ def measure(c: scope.Constraints, b: Backing) -> str:
             if c.question and b.quote else "")
 
 
+def metric(c: scope.Constraints, b: Backing) -> str:
+    """The clause holding the answer's figure, with the clause before it (which often names its subject:
+    "不良贷款率…，控制在1.5%以内"), is not about what the question asks, by meaning: 全社会用电量 is
+    not answered by 地区生产总值's figure."""
+    if c.meaning is None or not b.figures or not b.quote:
+        return ""
+    parts = clauses(b.quote)
+    held = [i for i, part in enumerate(parts) if any(contains_number(part, f) for f in b.figures)]
+    windows = ["，".join(parts[max(0, i - 1):i + 1]) for i in held]
+    if not c.meaning.far(windows):
+        return ""
+    asked = measures.asked(c.question)[0]
+    return f"“{asked}”" if asked else "所问的那一项的数字"
+
+
 def role(c: scope.Constraints, b: Backing) -> str:
     return f"“{c.role}”" if c.role and b.quote and c.role not in normalize(b.quote) else ""
 
@@ -137,6 +152,7 @@ CHECKS = (
     Check("contrast", "cited", contrast, "the cited clause names another member of a contrast (男子/女子)"),
     Check("sibling", "cited", sibling, "the cited clause names a sibling specifier (第四届 for 第五届, 200米)"),
     Check("measure", "cited", measure, "the cited figure measures another kind of the asked thing"),
+    Check("metric", "cited", metric, "the cited figure's clause is not about the asked thing, by meaning"),
     Check("role", "cited", role, "a who-question's role is not named in the cited sentence"),
     Check("chapter_year", "cited", chapter_year, "the cited chapter is about another span than the year"),
     Check("unit", "cited", unit, "the cited figure is not in the asked unit of measure"),

@@ -44,6 +44,7 @@ class Constraints:
     codes: set[str] = field(default_factory=set)
     role: str = ""
     question: str = ""
+    meaning: object = None  # grounding.meaning.Meaning, when an embedder is at hand
 
 
 def constraints(question: str) -> Constraints:

@@ -70,3 +70,29 @@ def test_how_big_or_how_long_asks_an_amount():
 
     assert ASKS_AMOUNT.search("准备新修多大面积的运动场地？") and ASKS_AMOUNT.search("保温能保持多久？")
     assert not ASKS_AMOUNT.search("大多数居民满意吗？")
+
+
+class _Near:
+    """A stand-in embedder: a text's vector says whether it speaks of electricity (the asked thing)."""
+
+    def embed(self, texts, kind="document"):
+        import numpy as np
+
+        return np.array([[1.0, 0.0] if "用电" in t or kind == "query" else [0.0, 1.0] for t in texts])
+
+
+def test_the_metric_check_withholds_a_figure_whose_clause_is_about_another_thing():
+    from rag.grounding.meaning import Meaning
+
+    wanted = scope.constraints("某市2023年全社会用电量是多少？")
+    report = lambda text: _p(text, title="某市2024年政府工作报告")
+    wanted.meaning = Meaning(_Near(), wanted.question, below=0.33)
+    gdp = "全年实现地区生产总值7791亿元，增长7.8%。"
+    assert "用电量" in checks.answer_gap(wanted, report(gdp), gdp, ["7791"])
+    power = "全年全社会用电量增长6%，达到700亿千瓦时。"
+    assert checks.answer_gap(wanted, report(power), power, ["700"]) == ""
+    # the clause before the figure's names its subject: "用电量…，达到700亿千瓦时"
+    split = "全社会用电量稳步增长，达到700亿千瓦时。"
+    assert checks.answer_gap(wanted, report(split), split, ["700"]) == ""
+    wanted.meaning = None  # no embedder at hand: nothing to judge by
+    assert checks.answer_gap(wanted, report(gdp), gdp, ["7791"]) == ""
