@@ -16,6 +16,7 @@ from rag.zh.tokens import person_names, tokenize
 from rag.zh.patterns import PERIOD, YEAR, without_markers
 from rag.zh.asking import CONTINUING, FOLLOWUP_FILLER, OPEN, PERSON_POINTER, RELATIVE_EDITION
 from rag.zh.genre import CITY_LEVEL
+from rag.zh.reporting import MENTIONED_YEAR_SHIFT
 
 _LEAD = re.compile(rf"^(?:{CONTINUING})[，,、]?")
 _TAIL = re.compile(r"(呢|吗)?[？?。]*$")
@@ -127,10 +128,23 @@ def _person(answer: str, question: str) -> str:
     return names.pop() if len(names) == 1 else ""
 
 
+def _shift_year(standalone: str, last_question: str) -> str:
+    """"2024年上一年" or "上一年" after a question about 2024 → "2023年"."""
+    for word, shift in MENTIONED_YEAR_SHIFT.items():
+        said = re.search(rf"({YEAR})年的?{word}", standalone)
+        before = sorted(_YEAR.findall(last_question))
+        if word not in standalone or not (said or before):
+            continue
+        base = int(said.group(1)) if said else int(before[-1][:4])
+        return standalone.replace(said.group(0) if said else word, f"{base + shift}年", 1)
+    return standalone
+
+
 def resolve(standalone: str, history: list[tuple[str, str]]) -> str:
     """What a rewrite left pointing back: "她" → the person the last answer named, "下一届" → the
-    edition after the one the last question named."""
+    edition after the one the last question named, "上一年" → the year before the last question's."""
     last_question, last_answer = history[-1]
+    standalone = _shift_year(standalone, last_question)
     person = _person(last_answer, last_question) if PERSON_POINTER.search(standalone) else ""
     if person:
         standalone = PERSON_POINTER.sub(person, standalone, count=1)

@@ -44,8 +44,11 @@ MONEY = re.compile(r"多少钱|(金额|投资|资金|奖金|奖励|经费|费用
 
 # Years named relative to the text's own year.
 RELATIVE_YEARS = {"去年": -1, "上年": -1, "上一年": -1, "过去一年": -1, "今年": 0, "本年": 0, "明年": 1}
+# Years named relative to a year just mentioned ("那上一年呢？" after a question about 2024), unlike
+# 去年, which counts from today. Longest first: 再下一年 holds 下一年.
+MENTIONED_YEAR_SHIFT = {"再下一年": 2, "下一年": 1, "后一年": 1, "次年": 1, "上一年": -1, "前一年": -1}
 # Relative years as a follow-up names them: the question points back at the last one's year.
-RELATIVE_TIME = r"前一年|上一年|后一年|同期|当年|同年"
+RELATIVE_TIME = "|".join(MENTIONED_YEAR_SHIFT) + "|同期|当年|同年"
 
 # Words that join the items of a list ("小吃、茶饮和酒吧"), and also a pair ("跟", "同", "以及").
 AND_ITEMS = r"、|和|及|与"

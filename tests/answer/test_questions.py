@@ -119,3 +119,12 @@ def test_a_follow_up_without_a_subject_of_its_own_is_rewritten_and_keeps_its_yea
     waste = [("越城区“十三五”期间垃圾分类覆盖率达到多少？", "98.2%[1]。")]
     rewrite = "越城区“十四五”期间垃圾分类覆盖率达到多少？"  # lost the follow-up's 2021
     assert "2021年" in followups.guard(rewrite, "那2021年在垃圾分类上又定了哪些新增目标？", waste)
+
+
+def test_a_year_named_relative_to_the_last_questions_is_resolved():
+    from rag.answer.followups import resolve
+
+    history = [("绍兴市2024年计划新增规上工业企业多少家？", "计划新增300家[1]。")]
+    assert resolve("绍兴2024年上一年实际新增了几家？", history) == "绍兴2023年实际新增了几家？"
+    assert resolve("绍兴市再下一年的目标是多少家？", history) == "绍兴市2026年的目标是多少家？"
+    assert resolve("绍兴市当年的目标是多少家？", history) == "绍兴市当年的目标是多少家？"
