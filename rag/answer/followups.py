@@ -16,12 +16,12 @@ from rag.zh.tokens import person_names, tokenize
 from rag.zh.patterns import PERIOD, YEAR, without_markers
 from rag.zh.asking import CONTINUING, FOLLOWUP_FILLER, OPEN, PERSON_POINTER, RELATIVE_EDITION
 from rag.zh.genre import CITY_LEVEL
-from rag.zh.reporting import MENTIONED_YEAR_SHIFT
+from rag.zh.reporting import MENTIONED_YEAR_SHIFT, RELATIVE_TIME
 
 _LEAD = re.compile(rf"^(?:{CONTINUING})[，,、]?")
 _TAIL = re.compile(r"(呢|吗)?[？?。]*$")
 _YEAR = re.compile(rf"{YEAR}年")
-_CONTEXT = re.compile(rf"{YEAR}年|{PERIOD}(?:期间|时期|末)?|“[^”]{{1,10}}”")
+_CONTEXT = re.compile(rf"{YEAR}年|{PERIOD}(?:期间|时期|末)?|“[^”]{{1,10}}”|{RELATIVE_TIME}")
 _TIME = re.compile(rf"{YEAR}年|{PERIOD}")
 _FUNCTION = set("里定的是在了又上下要把对将于和与及其这那个些得地着过")  # jieba glues these ("里定")
 
@@ -80,7 +80,7 @@ def from_context(question: str, last_question: str) -> str:
     """The follow-up completed from the last question: one that only changes the year or the place
     ("那2021年呢？", "那南湖区当年的目标呢？", "全市层面的目标是多少家？") is the last question with its year
     and place changed; a follow-up about something new keeps the last question's place and period only."""
-    asked, places = core(question), _places_for(question, last_question)
+    asked, places = _shift_year(core(question), last_question), _places_for(question, last_question)
     years = _YEAR.findall(asked)
     if not _terms(_strip_places(asked)):
         text = (_YEAR.sub(years[0], last_question, count=1) if years and _YEAR.search(last_question)

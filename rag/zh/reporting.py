@@ -45,8 +45,9 @@ MONEY = re.compile(r"多少钱|(金额|投资|资金|奖金|奖励|经费|费用
 # Years named relative to the text's own year.
 RELATIVE_YEARS = {"去年": -1, "上年": -1, "上一年": -1, "过去一年": -1, "今年": 0, "本年": 0, "明年": 1}
 # Years named relative to a year just mentioned ("那上一年呢？" after a question about 2024), unlike
-# 去年, which counts from today. Longest first: 再下一年 holds 下一年.
-MENTIONED_YEAR_SHIFT = {"再下一年": 2, "下一年": 1, "后一年": 1, "次年": 1, "上一年": -1, "前一年": -1}
+# 去年, which counts from today. Longest first: 再下一年 holds 下一年, 那一年 holds 一年.
+MENTIONED_YEAR_SHIFT = {"再下一年": 2, "下一年": 1, "后一年": 1, "第二年": 1, "那一年": 0, "上一年": -1,
+                        "前一年": -1, "次年": 1, "那年": 0}
 # Relative years as a follow-up names them: the question points back at the last one's year.
 RELATIVE_TIME = "|".join(MENTIONED_YEAR_SHIFT) + "|同期|当年|同年"
 

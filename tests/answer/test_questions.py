@@ -128,3 +128,13 @@ def test_a_year_named_relative_to_the_last_questions_is_resolved():
     assert resolve("绍兴2024年上一年实际新增了几家？", history) == "绍兴2023年实际新增了几家？"
     assert resolve("绍兴市再下一年的目标是多少家？", history) == "绍兴市2026年的目标是多少家？"
     assert resolve("绍兴市当年的目标是多少家？", history) == "绍兴市当年的目标是多少家？"
+
+
+def test_a_follow_up_that_only_moves_the_year_keeps_the_last_questions_subject():
+    from rag.answer.followups import from_context, guard
+
+    last = "南湖区2020年创建了多少个全域秀美金村银村？"
+    assert from_context("再下一年呢？", last) == "南湖区2022年创建了多少个全域秀美金村银村？"
+    history = [(last, "创建了12个[1]。")]
+    # a rewrite that lost the subject is replaced by the completion
+    assert guard("南湖区2020年再下一年是多少？", "再下一年呢？", history) == "南湖区2022年创建了多少个全域秀美金村银村？"
