@@ -147,15 +147,13 @@ class Pipeline:
         text, shown = yield from self._generate(clock["directive"] + query, usable, traditional, clock)
         checked = citing.check(text, usable, query, wanted, traditional, prompting.SYSTEM_PROMPT,
                                self.checks)
-        second = checked.refused and checked.cause == "model"
-        s = self.settings
-        best = prompting.closest(query, usable, s.second_look, s.second_look_by_meaning) if second else None
-        if best:
-            usable = [prompting.whole(best, traditional)]
-            text, again = yield from self._generate(clock["directive"] + query, usable, traditional, clock,
+        look = self._second_look(query, usable, wanted, traditional) if checked.refused and \
+            checked.cause == "model" else None
+        if look:
+            text, again = yield from self._generate(clock["directive"] + query, look, traditional, clock,
                                                     "\n" if shown else "")
-            checked = citing.check(text, usable, query, wanted, traditional, prompting.SYSTEM_PROMPT,
-                               self.checks)
+            checked = citing.check(text, look, query, wanted, traditional, prompting.SYSTEM_PROMPT,
+                                   self.checks)
             shown = shown or again
         named = {} if checked.refused else registry.gaps(self.checks, "answer", wanted,
                                                            registry.Backing(None, answer=checked.text))
@@ -171,6 +169,17 @@ class Pipeline:
             checked.text += "\n" + rest
             yield Event("token", "\n" + rest)
         return checked
+
+    def _second_look(self, query: str, usable: list, wanted, traditional: bool) -> list | None:
+        """What the model sees after it refused: the passage holding most of the question's words, whole;
+        else the passage nearest by meaning, cut to its sentences nearest the question (a question in a
+        user's own words is refused again when the answer's sentence sits among others); else nothing."""
+        s = self.settings
+        by_words = prompting.closest(query, usable, s.second_look)
+        if by_words or not (s.second_look_by_meaning and usable):
+            return [prompting.whole(by_words, traditional)] if by_words else None
+        nearest = max(usable, key=lambda p: p.score)
+        return [prompting.nearest_sentences(nearest, wanted.meaning, traditional)]
 
     def _generate(self, query: str, passages: list, traditional: bool, clock: dict, lead: str = ""):
         """(answer, whether any of it was shown): streamed, but a refusal is held back, as a second look

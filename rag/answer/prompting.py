@@ -191,19 +191,26 @@ def strip_citations(text: str) -> str:
     return without_markers(text)
 
 
-def closest(question: str, passages: list[Passage], share: float, by_meaning: bool = False) -> Passage | None:
-    """The passage holding the largest share of the question's words, if that share reaches `share`; else,
-    `by_meaning`, the passage nearest the question by meaning (its dense score).
+def nearest_sentences(p: Passage, meaning, traditional: bool, most: int = 2) -> Passage:
+    """The passage cut to its `most` sentences nearest the question by meaning, in their order.
+
+    For a second look at a question in a user's own words ("银行收不回来的坏账" for 不良贷款): the small
+    model refuses it again from the whole passage when the answer's sentence sits among others.
+    """
+    found = sentences(p.full_text) or [p.full_text]
+    scores = meaning.near(found) if meaning is not None else [0.0] * len(found)
+    keep = sorted(sorted(range(len(found)), key=lambda i: -scores[i])[:most])
+    text = "".join(found[i] for i in keep)
+    script = to_traditional if traditional else to_simplified
+    return Passage(**{**p.to_dict(), "text": defuse(script(text))})
+
+
+def closest(question: str, passages: list[Passage], share: float) -> Passage | None:
+    """The passage holding the largest share of the question's words, if that share reaches `share`.
 
     Used for a second look after the model refused: the small model often misses an answer that is
-    there when several passages compete for its attention, and a question in a user's own words
-    ("银行收不回来的坏账" for 不良贷款) shares few words with the passage that answers it.
+    there when several passages compete for its attention.
     """
-    by_words = _closest_by_words(question, passages, share)
-    return by_words or (max(passages, key=lambda p: p.score) if by_meaning and passages else None)
-
-
-def _closest_by_words(question: str, passages: list[Passage], share: float) -> Passage | None:
     from rag.answer.explaining import found_terms, terms_of
 
     terms = terms_of(question)

@@ -127,8 +127,8 @@ def test_a_refusal_gets_a_second_look_at_the_closest_passage(hash_index):
 
 
 def test_the_second_look_by_meaning_takes_the_nearest_passage_and_is_switchable(hash_index):
-    """No passage holds the question's words: the second look goes to the passage nearest by meaning,
-    whole, or with RAG_SECOND_LOOK_BY_MEANING=0 does not happen."""
+    """No passage holds the question's words: the second look goes to the passage nearest by meaning, cut
+    to its two sentences nearest the question, or with RAG_SECOND_LOOK_BY_MEANING=0 does not happen."""
     data = store.load(hash_index.index_dir, "hash-bigram@256")
     question = "越城区2021年有哪些关于火星探测器的计划？"
     gen = FakeGenerator(lambda m: REFUSAL)
@@ -136,7 +136,9 @@ def test_the_second_look_by_meaning_takes_the_nearest_passage_and_is_switchable(
     assert answer.refused and answer.text == REFUSAL
     nearest = max(answer.passages, key=lambda p: p["score"])
     assert len(gen.calls) == 2 and gen.calls[1][-1]["content"].count("《") == 1
-    assert nearest["full_text"][:20] in gen.calls[1][-1]["content"]
+    shown = gen.calls[1][-1]["content"].split("\n", 2)[2].rsplit("\n\n问题：", 1)[0]
+    from rag.zh.clauses import sentences
+    assert 1 <= len(sentences(shown)) <= 2 and all(s in nearest["full_text"] for s in sentences(shown))
     off = hash_index.with_overrides(second_look_by_meaning=False)
     gen = FakeGenerator(lambda m: REFUSAL)
     assert Pipeline(off, Retriever(data, HashEmbedder(256)), gen).answer(question).refused
