@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from rag.errors import InputError
-from rag.grounding import measures, naming, scope
+from rag.grounding import naming, scope
 from rag.zh.clauses import clauses
-from rag.zh.reporting import ASKS_RATE, RATE, SPAN_TOTAL
 from rag.zh.script import normalize
 from rag.zh.specifiers import contains_number, sibling_gap, years
 
@@ -47,14 +46,6 @@ def _focus(b: Backing) -> str:
     return "，".join(held) or b.quote
 
 
-def _each_figure(b: Backing) -> list[str]:
-    """The clause holding each of the answer's figures: a figure is a total or a rate by its own clause,
-    not by another figure's beside it ("突破1000亿元，年均增长7%": 1000亿元 is one year's level)."""
-    parts = clauses(b.quote)
-    found = [next((c for c in parts if contains_number(c, f)), "") for f in b.figures]
-    return [normalize(c) for c in found if c]
-
-
 def _text(p) -> str:
     return getattr(p, "full_text", None) or p.text
 
@@ -65,12 +56,6 @@ def contrast(c: scope.Constraints, b: Backing) -> str:
 
 def sibling(c: scope.Constraints, b: Backing) -> str:
     return sibling_gap(c.question, _focus(b)) if c.question and b.quote else ""
-
-
-def measure(c: scope.Constraints, b: Backing) -> str:
-    p = b.passage
-    return (measures.gap(c.question, b.quote, f"{p.title} {p.section} {_text(p)}", b.figures)
-            if c.question and b.quote else "")
 
 
 def metric(c: scope.Constraints, b: Backing) -> str:
@@ -84,8 +69,7 @@ def metric(c: scope.Constraints, b: Backing) -> str:
     windows = ["，".join(parts[max(0, i - 1):i + 1]) for i in held]
     if not c.meaning.far(windows):
         return ""
-    asked = measures.asked(c.question)[0]
-    return f"“{asked}”" if asked else "所问的那一项的数字"
+    return "这一项（所引的句子讲的是别的指标）"
 
 
 def role(c: scope.Constraints, b: Backing) -> str:
@@ -121,21 +105,6 @@ def actual(c: scope.Constraints, b: Backing) -> str:
     return ""
 
 
-def rate(c: scope.Constraints, b: Backing) -> str:
-    held = _each_figure(b)
-    if held and c.question and all(RATE.search(h) for h in held) and not ASKS_RATE.search(c.question):
-        return "总数（资料中只有按人口平均的数）"
-    return ""
-
-
-def span_total(c: scope.Constraints, b: Backing) -> str:
-    held = _each_figure(b)
-    if (held and len(c.years) == 1 and all(SPAN_TOTAL.search(h) for h in held)
-            and not SPAN_TOTAL.search(c.question)):
-        return f"{min(c.years)}年当年的数字（资料中只有多年累计或年均的数）"
-    return ""
-
-
 def named(c: scope.Constraints, b: Backing) -> str:
     return naming.unnamed(c.question, b.answer) if b.answer else ""
 
@@ -151,14 +120,11 @@ CHECKS = (
           "a place other than the document's own is not named in the cited sentence"),
     Check("contrast", "cited", contrast, "the cited clause names another member of a contrast (男子/女子)"),
     Check("sibling", "cited", sibling, "the cited clause names a sibling specifier (第四届 for 第五届, 200米)"),
-    Check("measure", "cited", measure, "the cited figure measures another kind of the asked thing"),
     Check("metric", "cited", metric, "the cited figure's clause is not about the asked thing, by meaning"),
     Check("role", "cited", role, "a who-question's role is not named in the cited sentence"),
     Check("chapter_year", "cited", chapter_year, "the cited chapter is about another span than the year"),
     Check("unit", "cited", unit, "the cited figure is not in the asked unit of measure"),
     Check("actual", "cited", actual, "an actual result is asked and the cited figure is a plan"),
-    Check("rate", "cited", rate, "a total is asked and the cited figure is per head"),
-    Check("span_total", "cited", span_total, "one year is asked and the cited figure is a multi-year total"),
     Check("naming", "answer", named, "the names of a counted kind are asked and the answer names none"),
 )
 NAMES = tuple(check.name for check in CHECKS)

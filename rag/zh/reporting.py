@@ -16,8 +16,6 @@ DOWN = re.compile(FALL)
 UP = re.compile(RISE)
 # A stated direction at the end of a phrase ("下降了", "提高到"), the rest being the metric.
 DIRECTION = re.compile(r"(下降|减少|降低|增长|增加|提高|上升|下滑|回落)(了|到|至)*$")
-# Verbs that connect a metric to its figure in a question ("…增长了多少", "…达到多少").
-LINKING = r"增长|增速|增幅|是|为|达到|达|有|共|完成|新增|提高到|提高|降低|下降"
 # Words of change and share that make a question want a number.
 CHANGE_OR_SHARE = r"比重|增长|增速|目标|率|规模|总量|倍"
 
@@ -30,13 +28,6 @@ ACTUAL = re.compile(r"实际|实绩|真正|(完成|实现|达到|增长|新增|�
 # 实际/计划/预期 between a metric and its ask qualify it, they are not the metric.
 MODALITY = r"实际|计划|预期"
 
-# A figure over several years: a running total, or growth and additions averaged over the span
-# ("PM2.5年均浓度" is a level, not a sum, so only 年均 + a verb of change counts).
-SPAN_TOTAL = re.compile(r"累计|共计|合计|年均(?:增长|增速|新增|递增|提高)")
-# A rate per head of population ("每千人口拥有托位4.5个"); 人均 is left out, as documents give
-# per-head incomes as the figure itself.
-RATE = re.compile(r"每(?:十万|万|千|百)?(?:人|户|名|位|常住人口|老年人|户籍人口)|(?:万|千)人(?:口)?拥有")
-ASKS_RATE = re.compile(r"每|人均|平均|率|比例|比重|占比|密度|万人|千人|百人")
 # A share or a change, which no amount of money answers or is answered by.
 RATIO = re.compile(r"比重|占比|比例|率|增长|增速|百分")
 # Nouns of an amount of money.
@@ -61,7 +52,3 @@ CONTRASTS = tuple(group.split() for group in (
     "男子 女子", "冠军 亚军 季军", "金牌 银牌 铜牌", "一等奖 二等奖 三等奖", "上半年 下半年",
     "一季度 二季度 三季度 四季度", "出口 进口", "最高 最低", "本科 硕士 博士", "初级 中级 高级",
     "首发 替补", "正式 试行", "首日 当日 首周 首月", "总数 新增"))
-
-# Nouns that frame a figure without saying what it measures: plan, period, comparison, amount.
-FRAME = frozenset("计划 目标 实际 预期 全年 当年 今年 去年 累计 要求 规划 期间 年度 同比 环比 平均 年均 比例 总量 "
-                  "数量 规模 水平 情况".split())

@@ -85,7 +85,8 @@ def test_a_sentence_about_another_member_of_a_contrast_set_does_not_answer():
     exports = scope.constraints("2023年出口总额增长多少？")
     assert checks.answer_gap(exports, _p("进口总额增长3%。", title="2024年报告"), "进口总额增长3%。") == "出口"
     total = scope.constraints("2023年末规上工业企业总数是多少家？")
-    assert checks.answer_gap(total, _p("新增规上工业企业489家。", title="2024年报告"), "新增规上工业企业489家。") == "总数"
+    added = "新增规上工业企业489家。"
+    assert checks.answer_gap(total, _p(added, title="2024年报告"), added) == "总数"
 
 
 def test_the_refusal_names_what_the_passages_about_the_place_lack():
@@ -235,30 +236,11 @@ def test_the_asked_unit_is_met_by_the_answers_figure_wherever_the_passage_says_i
     assert checks.answer_gap(wanted, plan, "加快建设，新增博物馆3家以上。", ["29", "3"]) == ""
 
 
-def test_a_rate_per_head_does_not_answer_a_question_about_a_total():
-    total = scope.constraints("某市一共有多少个婴幼儿托位？")
-    quote = "建成照护机构590家，每千人口拥有婴幼儿托位数达4.5个。"
-    assert "总数" in checks.answer_gap(total, _p(quote), quote, ["4.5"])
-    rate = scope.constraints("某市每千人口拥有多少个婴幼儿托位？")
-    assert checks.answer_gap(rate, _p(quote), quote, ["4.5"]) == ""
-    # the total of another thing is judged elsewhere
-    assert checks.answer_gap(total, _p(quote), quote, ["590"]) == ""
-
-
 def test_a_review_of_a_five_year_period_answers_for_its_last_year():
     review = _p("空气质量优良率升至85%。", title="某区十四五规划(2022年更新)", section="一、“十三五”时期发展成就 > 5.生态")
     assert scope.gap(scope.constraints("2020年某区空气质量优良率是多少？"), review) == ""
     # inside the span, not its end
     assert scope.gap(scope.constraints("2018年某区空气质量优良率是多少？"), review) == "2018年"
-
-
-def test_a_total_over_several_years_does_not_answer_for_one_year():
-    one_year = scope.constraints("某区2020年新增了多少个就业岗位？")
-    quote = "五年来累计新增就业岗位13万个。"
-    review = _p(quote, title="某区十四五规划(2022年更新)", section="一、“十三五”时期发展成就")
-    assert "累计" in checks.answer_gap(one_year, review, quote, ["13"])
-    span = scope.constraints("某区“十三五”期间累计新增多少个就业岗位？")
-    assert checks.answer_gap(span, review, quote, ["13"]) == ""
 
 
 def test_a_sentence_from_a_chapter_about_another_span_does_not_answer_for_an_asked_year():
@@ -268,31 +250,3 @@ def test_a_sentence_from_a_chapter_about_another_span_does_not_answer_for_an_ask
     assert checks.answer_gap(far, targets, "全区生产总值突破1500亿元。", ["1500"]) == "2035年"
     end = scope.constraints("某区2025年生产总值要达到多少亿元？")  # the span's last year: its targets
     assert checks.answer_gap(end, targets, "全区生产总值突破1500亿元。", ["1500"]) == ""
-
-
-def test_an_annual_mean_level_is_not_a_several_year_total():
-    q = scope.constraints("某市2024年PM2.5年均浓度目标是多少？")
-    quote = "PM2.5年均浓度控制在28微克/立方米以下。"
-    assert checks.answer_gap(q, _p(quote, title="某市2024年政府工作报告"), quote, ["28"]) == ""
-
-
-def test_a_sibling_metrics_figure_does_not_answer_the_asked_one():
-    from rag.grounding import measures
-
-    text = "实施投资项目“五色”管理,固定资产投资增长7.5%,投资结构不断优化。"
-    assert measures.gap("某区2020年房地产开发投资增长了多少？", text, text, ["7.5%"]) == "房地产开发投资"
-    # the asked kind is named in the passage, or the question names the head only: no judgement
-    assert measures.gap("某区2020年固定资产投资增长了多少？", text, text, ["7.5%"]) == ""
-    assert measures.gap("某区2020年投资增长了多少？", text, text, ["7.5%"]) == ""
-    # the clause names the same kind without every word of the question ("低保标准" for "城乡低保标准")
-    assert measures.gap("某市2024年对城乡低保标准的目标是多少？", "低保标准不低于1.4万元/年", "低保标准不低于1.4万元/年", ["1.4万元"]) == ""
-    gdp = "全社会R&D经费支出占GDP比重达3.5%"
-    assert measures.gap("某区R&D经费支出占生产总值的比重目标定在多少？", gdp, gdp, ["3.5%"]) == ""
-    # another wording with no shared head noun ("GDP" for "地区生产总值") is left to the model
-    assert measures.gap("某区2020年GDP增长了多少？", "地区生产总值增长5.2%", "地区生产总值增长5.2%", ["5.2%"]) == ""
-
-
-def test_a_sibling_metric_answer_is_withheld_with_the_reason():
-    p = _passage(1, "实施投资项目“五色”管理,固定资产投资增长7.5%,投资结构不断优化。", section="2020年工作回顾")
-    out = check("7.5%[1]", [p], "某市2020年房地产开发投资增长了多少？", scope.constraints("某市2020年房地产开发投资增长了多少？"))
-    assert out.refused and "房地产开发投资" in out.text
