@@ -21,5 +21,5 @@ class Meaning:
         return [float(v @ self._vector) for v in self.embedder.embed(list(texts), kind="document")]
 
     def far(self, texts: list[str]) -> bool:
-        """No text reaches the nearness that answers to a question have."""
-        return bool(texts) and max(self.near(texts)) < self.below
+        """No text reaches the nearness that answers to a question have (never, with `below` at 0: off)."""
+        return self.below > 0 and bool(texts) and max(self.near(texts)) < self.below

@@ -38,6 +38,22 @@ SETS = {
     "probe": GoldSet("qa_probe.jsonl", floors={"accuracy": 0.66, **_MIN}),
     "general": GoldSet("qa_general.jsonl", corpus="corpus_general",
                        floors={"accuracy": 0.84, "refusal": 0.88, **_MIN}, ceilings={"false_refusal": 0.10}),
+    # Questions in a user's own words (tests/split_gold.py words): the tune half, and the validation
+    # half read once when it was added; a paraphrased twin of every dev question; a corpus of another
+    # genre. Floors a few questions under the first measurement (docs/benchmarks.md), the project's
+    # minimums kept where that measurement fell short of them.
+    # words_tune measured 0.60 / 0.92 / 0.22, citation precision 0.87 (under the minimum: it fails)
+    "words_tune": GoldSet("qa_words_tune.jsonl", floors={"accuracy": 0.53, "refusal": 0.84, **_MIN},
+                          ceilings={"false_refusal": 0.30}),
+    "words_validation": GoldSet("qa_words_validation.jsonl", floors={"accuracy": WORDS_VAL_ACC,
+                                                                     "refusal": WORDS_VAL_REF, **_MIN},
+                                ceilings={"false_refusal": WORDS_VAL_FR}),
+    # twins measured 0.62 / 1.00 / 0.20
+    "twins": GoldSet("qa_dev_twins.jsonl", floors={"accuracy": 0.56, "refusal": 0.80, **_MIN},
+                     ceilings={"false_refusal": 0.26}),
+    # service measured 0.57 / 0.63 / 0.26, grounding 0.92 (under the minimum: it fails)
+    "service": GoldSet("qa_service.jsonl", corpus="corpus_service",
+                       floors={"accuracy": 0.52, "refusal": 0.55, **_MIN}, ceilings={"false_refusal": 0.32}),
     # pdf, scan: accuracy 0.98, 0.96, refusal 1.00 (Intel Xeon, 2 cores); floors 4–5 questions under.
     "pdf": GoldSet("pdf/qa_dev.jsonl", corpus="pdf", floors={"accuracy": 0.90, "refusal": 0.80, **_MIN},
                    ceilings={"false_refusal": 0.08}),
@@ -45,6 +61,7 @@ SETS = {
                     ceilings={"false_refusal": 0.10}),
 }
 SMOKE = {"dev"}  # the sets `make test` runs
+TWINS_SHORT = 15  # dev questions answered right whose twin was not, when the twins were added (the aim is 0)
 
 
 def _marks(name: str) -> list:
@@ -116,6 +133,19 @@ def test_every_answer_shown_carries_a_citation(runs, name):
     rows = [json.loads(x) for x in (OUT / name / "results.jsonl").read_text(encoding="utf-8").splitlines()]
     shown = [r for r in rows if not r["refused"]]
     assert shown and all(r["citations"] for r in shown)
+
+
+def test_twins_are_answered_where_the_originals_are(runs):
+    """A dev question asked in other words should be answered whenever the original is. It is not yet:
+    the count of twins falling short is held at the first measurement, so it can only go down."""
+    dev, twins = runs("dev"), runs("twins")
+    dev.finish()
+    twins.finish()
+    ok = lambda run, name: {json.loads(x)["id"]: json.loads(x)["ok"]
+                            for x in (OUT / name / "results.jsonl").read_text(encoding="utf-8").splitlines()}
+    original, twin = ok(dev, "dev"), ok(twins, "twins")
+    short = sorted(i for i, right in original.items() if right and not twin["t" + i])
+    assert len(short) <= TWINS_SHORT, short
 
 
 @pytest.mark.smoke

@@ -89,3 +89,20 @@ def test_the_metric_check_withholds_a_figure_whose_clause_is_about_another_thing
     assert checks.answer_gap(wanted, report(split), split, ["700"]) == ""
     wanted.meaning = None  # no embedder at hand: nothing to judge by
     assert checks.answer_gap(wanted, report(gdp), gdp, ["7791"]) == ""
+
+
+def test_the_metric_check_is_off_at_zero_and_then_embeds_nothing():
+    from rag.grounding.meaning import Meaning
+
+    class _Counting(_Near):
+        calls = 0
+
+        def embed(self, texts, kind="document"):
+            _Counting.calls += 1
+            return super().embed(texts, kind)
+
+    wanted = scope.constraints("某市2023年全社会用电量是多少？")
+    wanted.meaning = Meaning(_Counting(), wanted.question, below=0.0)
+    gdp = "全年实现地区生产总值7791亿元，增长7.8%。"
+    assert checks.answer_gap(wanted, _p(gdp, title="某市2024年政府工作报告"), gdp, ["7791"]) == ""
+    assert _Counting.calls == 0
