@@ -46,8 +46,8 @@ SETS = {
     "words_tune": GoldSet("qa_words_tune.jsonl", floors={"accuracy": 0.53, "refusal": 0.84, **_MIN},
                           ceilings={"false_refusal": 0.30}),
     # words_validation measured once 0.62 / 0.88 / 0.27, citation precision 0.89 (under the minimum)
-    "words_validation": GoldSet("qa_words_validation.jsonl", floors={"accuracy": 0.55, "refusal": 0.80, **_MIN},
-                                ceilings={"false_refusal": 0.34}),
+    "words_validation": GoldSet("qa_words_validation.jsonl",
+                                floors={"accuracy": 0.55, "refusal": 0.80, **_MIN}, ceilings={"false_refusal": 0.34}),
     # twins measured 0.62 / 1.00 / 0.20
     "twins": GoldSet("qa_dev_twins.jsonl", floors={"accuracy": 0.56, "refusal": 0.80, **_MIN},
                      ceilings={"false_refusal": 0.26}),
