@@ -47,7 +47,8 @@ SETS = {
                           ceilings={"false_refusal": 0.30}),
     # words_validation measured once 0.62 / 0.88 / 0.27, citation precision 0.89 (under the minimum)
     "words_validation": GoldSet("qa_words_validation.jsonl",
-                                floors={"accuracy": 0.55, "refusal": 0.80, **_MIN}, ceilings={"false_refusal": 0.34}),
+                                floors={"accuracy": 0.55, "refusal": 0.80, **_MIN},
+                                ceilings={"false_refusal": 0.34}),
     # twins measured 0.62 / 1.00 / 0.20
     "twins": GoldSet("qa_dev_twins.jsonl", floors={"accuracy": 0.56, "refusal": 0.80, **_MIN},
                      ceilings={"false_refusal": 0.26}),
