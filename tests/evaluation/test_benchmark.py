@@ -42,19 +42,19 @@ SETS = {
     # half read once when it was added; a paraphrased twin of every dev question; a corpus of another
     # genre. Floors a few questions under the first measurement (docs/benchmarks.md), the project's
     # minimums kept where that measurement fell short of them.
-    # words_tune measured 0.60 / 0.92 / 0.22, citation precision 0.87 (under the minimum: it fails)
+    # words_tune measured 0.62 / 0.88 / 0.18, citation precision 0.83 (under the minimum: it fails)
     "words_tune": GoldSet("qa_words_tune.jsonl", floors={"accuracy": 0.53, "refusal": 0.84, **_MIN},
                           ceilings={"false_refusal": 0.30}),
     # words_validation measured once 0.62 / 0.88 / 0.27, citation precision 0.89 (under the minimum)
     "words_validation": GoldSet("qa_words_validation.jsonl",
                                 floors={"accuracy": 0.55, "refusal": 0.80, **_MIN},
                                 ceilings={"false_refusal": 0.34}),
-    # twins measured 0.62 / 1.00 / 0.20
+    # twins measured 0.66 / 1.00 / 0.16
     "twins": GoldSet("qa_dev_twins.jsonl", floors={"accuracy": 0.56, "refusal": 0.80, **_MIN},
                      ceilings={"false_refusal": 0.26}),
-    # service measured 0.57 / 0.63 / 0.26, grounding 0.92 (under the minimum: it fails)
+    # service measured 0.58 / 0.54 / 0.22, grounding 0.91 (under the minimum: it fails)
     "service": GoldSet("qa_service.jsonl", corpus="corpus_service",
-                       floors={"accuracy": 0.52, "refusal": 0.55, **_MIN}, ceilings={"false_refusal": 0.32}),
+                       floors={"accuracy": 0.52, "refusal": 0.48, **_MIN}, ceilings={"false_refusal": 0.28}),
     # pdf, scan: accuracy 0.98, 0.96, refusal 1.00 (Intel Xeon, 2 cores); floors 4–5 questions under.
     "pdf": GoldSet("pdf/qa_dev.jsonl", corpus="pdf", floors={"accuracy": 0.90, "refusal": 0.80, **_MIN},
                    ceilings={"false_refusal": 0.08}),
