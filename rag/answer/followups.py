@@ -17,8 +17,14 @@ from rag.zh.patterns import PERIOD, YEAR, without_markers
 from rag.zh.asking import CONTINUING, FOLLOWUP_FILLER, OPEN, PERSON_POINTER, RELATIVE_EDITION
 from rag.zh.genre import CITY_LEVEL
 from rag.zh.reporting import MENTIONED_YEAR_SHIFT, RELATIVE_TIME
+from rag.zh.units import ANY_UNIT, MAGNITUDES
 
-_LEAD = re.compile(rf"^(?:{CONTINUING})[，,、]?")
+# 那 before a measure word is a demonstrative ("那个目标", "那年"), not the 那 that continues a question.
+_LEAD = re.compile(rf"^(?:{CONTINUING})(?!{ANY_UNIT}|些)[，,、]?")
+# A yes-or-no question ("后来创成了吗？") keeps its ask when completed; it does not ask for an amount.
+_YES_NO = re.compile(r"吗[？?。]*$")
+# An amount the user stated ("超过一亿美元", "30%"): a rewrite that changes it asks another question.
+_STATED = re.compile(rf"\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+(?:{MAGNITUDES})")
 _TAIL = re.compile(r"(呢|吗)?[？?。]*$")
 _YEAR = re.compile(rf"{YEAR}年")
 _CONTEXT = re.compile(rf"{YEAR}年|{PERIOD}(?:期间|时期|末)?|“[^”]{{1,10}}”|{RELATIVE_TIME}")
@@ -93,13 +99,15 @@ def from_context(question: str, last_question: str) -> str:
     own_time = bool(years or _TIME.search(asked))
     period = "".join(m for m in dict.fromkeys(_CONTEXT.findall(last_question))
                      if m not in question and not years and not (own_time and _TIME.search(m)))
-    return f"{''.join(places)}{period}{asked}" + ("？" if OPEN.search(asked) else "是多少？")
+    ask = "？" if OPEN.search(asked) else "吗？" if _YES_NO.search(question) else "是多少？"
+    lead = "".join(p for p in dict.fromkeys(places) if p not in asked)
+    return f"{lead}{period}{asked}{ask}"
 
 
 def _strays(rewrite: str, question: str, history: list[tuple[str, str]]) -> bool:
-    """The rewrite lost the follow-up's own year, or kept the last question's place although the
-    follow-up named another one (that is not inside it)."""
-    if any(y not in rewrite for y in _YEAR.findall(question)):
+    """The rewrite lost the follow-up's own year or an amount it stated, or kept the last question's
+    place although the follow-up named another one (that is not inside it)."""
+    if any(y not in rewrite for y in _YEAR.findall(question) + _STATED.findall(question)):
         return True
     g, own = gazetteer(), gazetteer().find(question)
     if not own:

@@ -138,3 +138,24 @@ def test_a_follow_up_that_only_moves_the_year_keeps_the_last_questions_subject()
     history = [(last, "创建了12个[1]。")]
     # a rewrite that lost the subject is replaced by the completion
     assert guard("南湖区2020年再下一年是多少？", "再下一年呢？", history) == "南湖区2022年创建了多少个全域秀美金村银村？"
+
+
+def test_a_demonstrative_is_not_the_word_that_continues_a_question():
+    from rag.answer.followups import core, from_context
+
+    assert core("那个目标后来完成得怎么样？") == "那个目标后来完成得怎么样"
+    assert core("那年呢？") == "那年"
+    assert core("那2023年呢？") == "2023年"
+    # a yes-or-no follow-up keeps its ask instead of asking for an amount
+    assert from_context("那后来创成了吗？", "绍兴2021年想争创什么称号？").endswith("后来创成了吗？")
+
+
+def test_a_rewrite_that_changes_an_amount_the_user_stated_is_not_used():
+    from rag.answer.followups import guard
+
+    history = [("越城区2021年计划引进多少个超亿美元项目？", "5个[1]。")]
+    follow = "换成南湖区呢？南湖区那年想招几个超过一亿美元的项目？"
+    rewrite = guard("南湖区2021年计划新引进多少个10亿美元以上的项目？", follow, history)
+    assert "一亿美元" in rewrite and "10亿" not in rewrite
+    kept = guard("南湖区2021年想招几个超过一亿美元的项目？", follow, history)
+    assert kept == "南湖区2021年想招几个超过一亿美元的项目？"
