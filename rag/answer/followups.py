@@ -138,9 +138,9 @@ def _person(answer: str, question: str) -> str:
 
 def _shift_year(standalone: str, last_question: str) -> str:
     """"2024年上一年" or "上一年" after a question about 2024 → "2023年"."""
+    before = sorted(_YEAR.findall(last_question))
     for word, shift in MENTIONED_YEAR_SHIFT.items():
         said = re.search(rf"({YEAR})年的?{word}", standalone)
-        before = sorted(_YEAR.findall(last_question))
         if word not in standalone or not (said or before):
             continue
         base = int(said.group(1)) if said else int(before[-1][:4])

@@ -147,8 +147,8 @@ class Pipeline:
         text, shown = yield from self._generate(clock["directive"] + query, usable, traditional, clock)
         checked = citing.check(text, usable, query, wanted, traditional, prompting.SYSTEM_PROMPT,
                                self.checks)
-        look = self._second_look(query, usable, wanted, traditional) if checked.refused and \
-            checked.cause == "model" else None
+        by_model = checked.refused and checked.cause == "model"
+        look = self._second_look(query, usable, wanted, traditional) if by_model else None
         if look:
             text, again = yield from self._generate(clock["directive"] + query, look, traditional, clock,
                                                     "\n" if shown else "")

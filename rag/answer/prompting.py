@@ -200,9 +200,7 @@ def nearest_sentences(p: Passage, meaning, traditional: bool, most: int = 2) -> 
     found = sentences(p.full_text) or [p.full_text]
     scores = meaning.near(found) if meaning is not None else [0.0] * len(found)
     keep = sorted(sorted(range(len(found)), key=lambda i: -scores[i])[:most])
-    text = "".join(found[i] for i in keep)
-    script = to_traditional if traditional else to_simplified
-    return Passage(**{**p.to_dict(), "text": defuse(script(text))})
+    return _shown(p, "".join(found[i] for i in keep), traditional)
 
 
 def closest(question: str, passages: list[Passage], share: float) -> Passage | None:
@@ -224,8 +222,13 @@ def closest(question: str, passages: list[Passage], share: float) -> Passage | N
 
 def whole(p: Passage, traditional: bool) -> Passage:
     """The passage with its whole chunk text (not trimmed), in the question's script."""
-    text = defuse(to_traditional(p.full_text) if traditional else to_simplified(p.full_text))
-    return Passage(**{**p.to_dict(), "text": text})
+    return _shown(p, p.full_text, traditional)
+
+
+def _shown(p: Passage, text: str, traditional: bool) -> Passage:
+    """The passage showing `text` to the model: in the question's script, orders to the model defused."""
+    script = to_traditional if traditional else to_simplified
+    return Passage(**{**p.to_dict(), "text": defuse(script(text))})
 
 
 def on_topic(question: str, passages: list[Passage], also: str = "", share: float = 2 / 3) -> list[Passage]:

@@ -16,15 +16,19 @@ def _right(item: dict, withheld: str) -> bool:
     return bool(withheld) and all(contains_fact(without_markers(withheld), f) for f in item["must_include"])
 
 
+def _row() -> dict[str, int]:
+    return {"fired_answerable": 0, "lost": 0, "withheld_wrong": 0, "saved": 0}
+
+
 def table(items: list[dict], answers: list[dict], names: tuple[str, ...]) -> dict[str, dict]:
     """{check: {fired_answerable, lost, withheld_wrong, saved}} over one gold set, one count per question."""
-    out = {n: {"fired_answerable": 0, "lost": 0, "withheld_wrong": 0, "saved": 0} for n in names}
+    out = {n: _row() for n in names}
     for item, answer in zip(items, answers):
         by_check = {}
         for fired in answer.get("checks") or []:
             by_check.setdefault(fired["check"], []).append(fired)
         for name, records in by_check.items():
-            row = out.setdefault(name, {"fired_answerable": 0, "lost": 0, "withheld_wrong": 0, "saved": 0})
+            row = out.setdefault(name, _row())
             if not answerable(item):
                 row["saved"] += 1
                 continue

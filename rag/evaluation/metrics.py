@@ -100,7 +100,7 @@ def compute(items: list[dict], answers: list[dict], retrieved: list[list[dict]])
 
 
 def _median(values: list) -> float | None:
-    found = sorted(v for v in values if v is not None)
+    found = [v for v in values if v is not None]
     return round(statistics.median(found), 3) if found else None
 
 

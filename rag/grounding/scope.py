@@ -131,26 +131,35 @@ def chapter_fits(years: set[str], p) -> bool | None:
     return horizons.fits(horizons.Horizon(years=frozenset(map(int, years))), horizons.of_passage(p))
 
 
+def _body(p) -> str:
+    return normalize(f"{p.title} {p.section} {_text(p)}")
+
+
 def name_gap(c: Constraints, p) -> str:
-    """An edition, model code or quoted name the question asks about that the passage never names.
+    """An edition or model code the question asks about that the passage never names.
 
     A question naming several ("X1和X2", "第五、六届") is in scope for a passage about any one of them:
     each is answered from its own passage.
     """
-    body = normalize(f"{p.title} {p.section} {_text(p)}")
+    body = _body(p)
     if c.editions and not c.editions & editions(body):
         # named as the question wrote it: a refusal must not show a figure the user never typed
         return next(iter(ordinals(c.question).values()))
     if c.codes and not c.codes & codes(body):
         return sorted(c.codes)[0]
-    if c.quoted and not any(q in body for q in c.quoted):
-        return f"“{c.quoted[0]}”"
     return ""
+
+
+def quoted_gap(c: Constraints, p) -> str:
+    """A phrase the question puts in quotes that the passage never says word for word. Users also quote
+    their own wording ("搞“最干净的城市”"), so this is a check of its own, measured apart from editions."""
+    body = _body(p)
+    return f"“{c.quoted[0]}”" if c.quoted and not any(q in body for q in c.quoted) else ""
 
 
 def gap(c: Constraints, p) -> str:
     """What the question asks that this passage is not about ('' when it is in scope)."""
-    return place_gap(c, p) or period_gap(c, p) or name_gap(c, p)
+    return place_gap(c, p) or period_gap(c, p) or name_gap(c, p) or quoted_gap(c, p)
 
 
 def contrast_gap(question: str, text: str) -> str:

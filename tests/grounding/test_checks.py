@@ -106,3 +106,14 @@ def test_the_metric_check_is_off_at_zero_and_then_embeds_nothing():
     gdp = "全年实现地区生产总值7791亿元，增长7.8%。"
     assert checks.answer_gap(wanted, _p(gdp, title="某市2024年政府工作报告"), gdp, ["7791"]) == ""
     assert _Counting.calls == 0
+
+
+def test_a_quoted_phrase_and_an_edition_are_told_apart_by_their_checks():
+    passage = Passage(n=1, chunk_id="d#1", doc_id="d", title="某市2023年报告", section="", place="",
+                      start_line=1, end_line=1, text="创建最清洁城市单元169个，办好第五届友城大会。",
+                      full_text="创建最清洁城市单元169个，办好第五届友城大会。")
+    quoted = checks.gaps(checks.CHECKS, "passage", scope.constraints("搞“最干净的城市”评出多少个单元？"),
+                         checks.Backing(passage))
+    edition = checks.gaps(checks.CHECKS, "passage", scope.constraints("第四届友城大会在哪办？"),
+                          checks.Backing(passage))
+    assert set(quoted) == {"quoted"} and set(edition) == {"name"}
