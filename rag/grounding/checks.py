@@ -116,8 +116,6 @@ CHECKS = (
           "the passage is about another year or five-year period"),
     Check("name", "passage", lambda c, b: scope.name_gap(c, b.passage),
           "the passage never names the asked edition or model code"),
-    Check("quoted", "passage", lambda c, b: scope.quoted_gap(c, b.passage),
-          "the passage never says the question's quoted phrase word for word"),
     Check("foreign_place", "cited", lambda c, b: scope.foreign_place(c, b.passage, b.quote),
           "a place other than the document's own is not named in the cited sentence"),
     Check("contrast", "cited", contrast, "the cited clause names another member of a contrast (男子/女子)"),

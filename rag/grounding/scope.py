@@ -151,8 +151,10 @@ def name_gap(c: Constraints, p) -> str:
 
 
 def quoted_gap(c: Constraints, p) -> str:
-    """A phrase the question puts in quotes that the passage never says word for word. Users also quote
-    their own wording ("搞“最干净的城市”"), so this is a check of its own, measured apart from editions."""
+    """A phrase the question puts in quotes that the passage never says word for word. Retrieval ranks
+    such passages after the others, but it withholds nothing: users also quote their own wording
+    ("搞“最干净的城市”" for 最清洁城市), and as a check it cost right answers and saved no refusal on
+    the sets it was not written for."""
     body = _body(p)
     return f"“{c.quoted[0]}”" if c.quoted and not any(q in body for q in c.quoted) else ""
 

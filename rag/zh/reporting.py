@@ -23,8 +23,10 @@ CHANGE_OR_SHARE = r"比重|增长|增速|目标|率|规模|总量|倍"
 PLAN = re.compile(r"目标|计划|力争|预期|争取|确保|预计|拟|规划|将要|要求")
 # A question naming a plan word asks for the plan ("实际利用外资…目标").
 ASKS_PLAN = re.compile(r"目标|计划|预期|力争|要求|规划")
-# A question about what actually happened ("实际完成了多少").
-ACTUAL = re.compile(r"实际|实绩|真正|(完成|实现|达到|增长|新增|引进|建成)了(多少|几)")
+# A question about what actually happened: 实际/真正, the outcome words 最终/最后 ("最后做到了多少"; not
+# 最后一年, the last one), a verb with 到了 ("涨到了多少": reached), or a verb of doing with 了.
+ACTUAL = re.compile(r"实际|实绩|真正|最终|最后(?!一)|[\u4e00-\u9fff]到了(多少|几)|"
+                    r"(完成|实现|达到|增长|新增|引进|建成)了(多少|几)")
 # 实际/计划/预期 between a metric and its ask qualify it, they are not the metric.
 MODALITY = r"实际|计划|预期"
 

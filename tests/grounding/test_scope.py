@@ -250,3 +250,11 @@ def test_a_sentence_from_a_chapter_about_another_span_does_not_answer_for_an_ask
     assert checks.answer_gap(far, targets, "全区生产总值突破1500亿元。", ["1500"]) == "2035年"
     end = scope.constraints("某区2025年生产总值要达到多少亿元？")  # the span's last year: its targets
     assert checks.answer_gap(end, targets, "全区生产总值突破1500亿元。", ["1500"]) == ""
+
+
+def test_an_outcome_is_asked_with_final_words_or_a_verb_that_reached():
+    for asked in ("南湖区2021年跨境电商交易额最后做到了多少？", "越城区2021年研发投入占比最终有没有做到2.7%？",
+                  "南湖区2021年外贸出口涨到了多少？"):
+        assert scope.constraints(asked).actual, asked
+    for planned in ("“十四五”最后一年的目标是多少？", "南湖区2021年计划最后做到多少？"):
+        assert not scope.constraints(planned).actual, planned
