@@ -42,7 +42,7 @@ SETS = {
     # half read once when it was added; a paraphrased twin of every dev question; a corpus of another
     # genre. Floors a few questions under the first measurement (docs/benchmarks.md), the project's
     # minimums kept where that measurement fell short of them.
-    # words_tune measured 0.62 / 0.88 / 0.18, citation precision 0.83 (under the minimum: it fails)
+    # words_tune measured 0.64 / 0.92 / 0.18, citation precision 0.83 (under the minimum: it fails)
     "words_tune": GoldSet("qa_words_tune.jsonl", floors={"accuracy": 0.53, "refusal": 0.84, **_MIN},
                           ceilings={"false_refusal": 0.30}),
     # words_validation measured once 0.62 / 0.88 / 0.27, citation precision 0.89 (under the minimum)
