@@ -32,8 +32,9 @@ MODALITY = r"实际|计划|预期"
 
 # A share or a change, which no amount of money answers or is answered by.
 RATIO = re.compile(r"比重|占比|比例|率|增长|增速|百分")
-# Nouns of an amount of money.
-MONEY = re.compile(r"多少钱|(金额|投资|资金|奖金|奖励|经费|费用|价格|售价|票价|融资|成本)(总额|额)?(是|为|有|达到)?多少")
+# Nouns of an amount of money, asked before 多少 ("投资额是多少") or after it ("多少奖励资金").
+_MONEY_NOUN = r"金额|投资|资金|奖金|奖励|经费|费用|价格|售价|票价|融资|成本"
+MONEY = re.compile(rf"多少钱|(?:{_MONEY_NOUN})(?:总额|额)?(?:是|为|有|达到)?多少|多少(?:万|亿)?(?:{_MONEY_NOUN})")
 
 # Years named relative to the text's own year.
 RELATIVE_YEARS = {"去年": -1, "上年": -1, "上一年": -1, "过去一年": -1, "今年": 0, "本年": 0, "明年": 1}

@@ -258,3 +258,9 @@ def test_an_outcome_is_asked_with_final_words_or_a_verb_that_reached():
         assert scope.constraints(asked).actual, asked
     for planned in ("“十四五”最后一年的目标是多少？", "南湖区2021年计划最后做到多少？"):
         assert not scope.constraints(planned).actual, planned
+
+
+def test_money_is_asked_with_its_noun_before_or_after_the_ask():
+    assert scope.constraints("这些企业获得了多少奖励资金？").unit == "元"
+    assert scope.constraints("项目投资额是多少？").unit == "元"
+    assert scope.constraints("投资增长了多少？").unit == ""  # a change, not an amount of money
