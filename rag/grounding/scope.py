@@ -91,8 +91,14 @@ def _text(p) -> str:
     return getattr(p, "full_text", None) or p.text
 
 
+def _body(p) -> str:
+    """Heading and text, folded: what a passage names. Built only when a check has something to look for,
+    as retrieval asks every candidate."""
+    return normalize(f"{p.title} {p.section} {_text(p)}")
+
+
 def _mentions(p, place: Place) -> bool:
-    body = normalize(f"{p.title} {p.section} {_text(p)}")
+    body = _body(p)
     return place.name in body or (len(place.short) >= 2 and place.short in body)
 
 
@@ -119,8 +125,10 @@ def period_gap(c: Constraints, p) -> str:
             return "、".join(sorted(c.years)) + "年"
     # A five-year period is often named once at the top of a chapter, not in every chunk: only a
     # passage that names another period (and not the asked one) is out of scope.
-    named = set(PERIOD.findall(normalize(f"{p.title} {p.section} {_text(p)}")))
-    if c.periods and named and not c.periods & named:
+    if not c.periods:
+        return ""
+    named = set(PERIOD.findall(_body(p)))
+    if named and not c.periods & named:
         return f"“{sorted(c.periods)[0]}”"
     return ""
 
@@ -131,16 +139,14 @@ def chapter_fits(years: set[str], p) -> bool | None:
     return horizons.fits(horizons.Horizon(years=frozenset(map(int, years))), horizons.of_passage(p))
 
 
-def _body(p) -> str:
-    return normalize(f"{p.title} {p.section} {_text(p)}")
-
-
 def name_gap(c: Constraints, p) -> str:
     """An edition or model code the question asks about that the passage never names.
 
     A question naming several ("X1和X2", "第五、六届") is in scope for a passage about any one of them:
     each is answered from its own passage.
     """
+    if not (c.editions or c.codes):
+        return ""
     body = _body(p)
     if c.editions and not c.editions & editions(body):
         # named as the question wrote it: a refusal must not show a figure the user never typed
@@ -155,8 +161,10 @@ def quoted_gap(c: Constraints, p) -> str:
     such passages after the others, but it withholds nothing: users also quote their own wording
     ("搞“最干净的城市”" for 最清洁城市), and as a check it cost right answers and saved no refusal on
     the sets it was not written for."""
+    if not c.quoted:
+        return ""
     body = _body(p)
-    return f"“{c.quoted[0]}”" if c.quoted and not any(q in body for q in c.quoted) else ""
+    return "" if any(q in body for q in c.quoted) else f"“{c.quoted[0]}”"
 
 
 def gap(c: Constraints, p) -> str:

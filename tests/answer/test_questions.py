@@ -157,5 +157,6 @@ def test_a_rewrite_that_changes_an_amount_the_user_stated_is_not_used():
     follow = "换成南湖区呢？南湖区那年想招几个超过一亿美元的项目？"
     rewrite = guard("南湖区2021年计划新引进多少个10亿美元以上的项目？", follow, history)
     assert "一亿美元" in rewrite and "10亿" not in rewrite
+    assert rewrite.count("南湖区") == follow.count("南湖区")  # a place it names is not put in front again
     kept = guard("南湖区2021年想招几个超过一亿美元的项目？", follow, history)
     assert kept == "南湖区2021年想招几个超过一亿美元的项目？"

@@ -142,9 +142,9 @@ def test_twins_are_answered_where_the_originals_are(runs):
     dev, twins = runs("dev"), runs("twins")
     dev.finish()
     twins.finish()
-    ok = lambda run, name: {json.loads(x)["id"]: json.loads(x)["ok"]
-                            for x in (OUT / name / "results.jsonl").read_text(encoding="utf-8").splitlines()}
-    original, twin = ok(dev, "dev"), ok(twins, "twins")
+    ok = lambda name: {json.loads(x)["id"]: json.loads(x)["ok"]
+                       for x in (OUT / name / "results.jsonl").read_text(encoding="utf-8").splitlines()}
+    original, twin = ok("dev"), ok("twins")
     short = sorted(i for i, right in original.items() if right and not twin["t" + i])
     assert len(short) <= TWINS_SHORT, short
 

@@ -109,9 +109,7 @@ def test_the_metric_check_is_off_at_zero_and_then_embeds_nothing():
 
 
 def test_a_quoted_phrase_withholds_nothing_while_an_edition_does():
-    passage = Passage(n=1, chunk_id="d#1", doc_id="d", title="某市2023年报告", section="", place="",
-                      start_line=1, end_line=1, text="创建最清洁城市单元169个，办好第五届友城大会。",
-                      full_text="创建最清洁城市单元169个，办好第五届友城大会。")
+    passage = _p("创建最清洁城市单元169个，办好第五届友城大会。", title="某市2023年报告")
     quoted = checks.gaps(checks.CHECKS, "passage", scope.constraints("搞“最干净的城市”评出多少个单元？"),
                          checks.Backing(passage))
     edition = checks.gaps(checks.CHECKS, "passage", scope.constraints("第四届友城大会在哪办？"),
