@@ -69,6 +69,8 @@ class Settings:
     index_kind: str = "flat"
     top_k: int = 4
     passage_chars: int = 160
+    # Each trimmed passage also shows its clause nearest the question by meaning (users' own words).
+    nearest_clause: bool = True
     candidates: int = 30
     rrf_k: int = 60
     # BM25's share in the fusion, against 1 for dense: measured on paraphrased and user-worded questions.

@@ -137,6 +137,8 @@ class Pipeline:
         usable = horizons.prefer(query, [p for p, gaps in zip(group, found) if not gaps])
         # a rewritten follow-up may word the metric otherwise than the user did: both wordings count
         usable = prompting.on_topic(query, usable, also=clock["typed"])
+        if self.settings.nearest_clause and self.settings.passage_chars:
+            prompting.with_nearest(usable, query, wanted.meaning, self.settings.passage_chars, traditional)
         if not usable:
             missing = registry.telling(found)
             text = scope.describe(missing, traditional)

@@ -105,10 +105,11 @@ def looks_like_table(text: str) -> bool:
     return len(lines) >= 6 and sorted(map(len, lines))[len(lines) // 2] <= 16
 
 
-def trim(text: str, question: str, budget: int) -> str:
+def trim(text: str, question: str, budget: int, also=()) -> str:
     """The clauses of `text` most related to `question`, in document order, within about `budget` chars.
 
-    Clauses are never cut in the middle, so a figure or a quoted name is kept whole or left out.
+    Clauses are never cut in the middle, so a figure or a quoted name is kept whole or left out. The
+    clauses numbered in `also` are kept as well, outside the budget (the one nearest by meaning).
     """
     if len(text) <= budget or looks_like_table(text):
         return text
@@ -123,10 +124,28 @@ def trim(text: str, question: str, budget: int) -> str:
         keep.add(i)
         used += len(parts[i])
     out, last = [], None
-    for i in sorted(keep):
+    for i in sorted(keep | set(also)):
         out.append(("…" if last is not None and i != last + 1 else "") + parts[i])
         last = i
     return "".join(out)
+
+
+def with_nearest(passages: list[Passage], question: str, meaning, budget: int, traditional: bool) -> None:
+    """Each trimmed passage also shows its clause nearest the question by meaning (its `text` is updated,
+    so the retrieval details show what the model saw).
+
+    The trim keeps the clauses that share the question's words. A question in a user's own words
+    ("清理河道里的泥" for 清淤, "坏账" for 不良贷款) shares few, and the clause that answers it was cut
+    while the chunk was shown. Only the passages the model will see are embedded, clause by clause.
+    """
+    clauses = {p.chunk_id: units(p.full_text, budget // 2) for p in passages
+               if len(p.full_text) > budget and not looks_like_table(p.full_text)}
+    flat = [c for found in clauses.values() for c in found]
+    near = iter(meaning.near(flat) if flat else [])
+    for p in (p for p in passages if p.chunk_id in clauses):
+        scores = [next(near) for _ in clauses[p.chunk_id]]
+        best = max(range(len(scores)), key=scores.__getitem__)
+        p.text = _shown(p, trim(p.full_text, question, budget, also={best}), traditional).text
 
 
 def make_passages(hits, question: str, budget: int, traditional: bool, start: int = 1) -> list[Passage]:

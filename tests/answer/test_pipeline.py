@@ -211,3 +211,19 @@ def test_an_unknown_check_name_is_refused_when_the_pipeline_is_built(hash_index)
     with pytest.raises(InputError, match="RAG_CHECKS_OFF"):
         Pipeline(hash_index.with_overrides(checks_off="nosuch"), Retriever(data, HashEmbedder(256)),
                  FakeGenerator(_echo_first_figure))
+
+
+def test_the_passages_reported_are_the_text_the_model_saw(hash_index):
+    """The clause added by meaning is in the prompt and in the answer's passages alike; turned off, the
+    passages' clauses are not embedded."""
+    data, embedded = store.load(hash_index.index_dir, "hash-bigram@256"), {}
+    for nearest in (True, False):
+        seen, embedder = [], HashEmbedder(256)
+        settings = hash_index.with_overrides(nearest_clause=nearest, passage_chars=60)
+        reply = FakeGenerator(lambda m: seen.append(m) or REFUSAL)
+        pipe = Pipeline(settings, Retriever(data, embedder), reply)
+        answer = pipe.answer("越城区打算怎样推进高速无线网络覆盖？")
+        shown = [p for p in answer.passages if p["text"] in seen[0][-1]["content"]]
+        assert shown and all(len(p["text"]) < len(p["full_text"]) for p in shown)
+        embedded[nearest] = embedder.texts_embedded
+    assert embedded[True] > embedded[False]

@@ -49,12 +49,12 @@ SETS = {
     "words_validation": GoldSet("qa_words_validation.jsonl",
                                 floors={"accuracy": 0.55, "refusal": 0.80, **_MIN},
                                 ceilings={"false_refusal": 0.34}),
-    # twins measured 0.66 / 1.00 / 0.16
-    "twins": GoldSet("qa_dev_twins.jsonl", floors={"accuracy": 0.56, "refusal": 0.80, **_MIN},
+    # twins measured 0.72 / 1.00 / 0.12
+    "twins": GoldSet("qa_dev_twins.jsonl", floors={"accuracy": 0.62, "refusal": 0.80, **_MIN},
                      ceilings={"false_refusal": 0.26}),
-    # service measured 0.58 / 0.54 / 0.22, grounding 0.91 (under the minimum: it fails)
+    # service measured 0.63 / 0.54 / 0.20, grounding 0.96
     "service": GoldSet("qa_service.jsonl", corpus="corpus_service",
-                       floors={"accuracy": 0.52, "refusal": 0.48, **_MIN}, ceilings={"false_refusal": 0.28}),
+                       floors={"accuracy": 0.57, "refusal": 0.48, **_MIN}, ceilings={"false_refusal": 0.28}),
     # pdf, scan: accuracy 0.98, 0.96, refusal 1.00 (Intel Xeon, 2 cores); floors 4–5 questions under.
     "pdf": GoldSet("pdf/qa_dev.jsonl", corpus="pdf", floors={"accuracy": 0.90, "refusal": 0.80, **_MIN},
                    ceilings={"false_refusal": 0.08}),
@@ -62,7 +62,7 @@ SETS = {
                     ceilings={"false_refusal": 0.10}),
 }
 SMOKE = {"dev"}  # the sets `make test` runs
-TWINS_SHORT = 15  # dev questions answered right whose twin was not, when the twins were added (the aim is 0)
+TWINS_SHORT = 12  # dev questions answered right whose twin was not, as last measured (the aim is 0)
 
 
 def _marks(name: str) -> list:
