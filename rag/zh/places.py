@@ -17,12 +17,13 @@ from functools import lru_cache
 
 # The suffixes of every administrative level, longest first: what is left is a place's short name.
 _SUFFIX = re.compile(r"(特别行政区|维吾尔自治区|壮族自治区|回族自治区|自治区|自治州|自治县|地区|盟|省|市|区|县|旗)$")
-# Table rows that name a kind of district, not a place one can ask about.
-_VAGUE = {"市辖区", "城区", "郊区", "矿区", "东区", "西区", "南区", "北区", "市中区", "新区"}
 # The one-character suffixes of the levels people name in questions: province, city, district, county.
 LEVEL_SUFFIXES = "省市区县"
-# Words that end like a place name but name a kind of area ("开发区", "主城区", "全市"), not a place.
-_NOT_PLACES = re.compile(r"^(开发|示范|保护|风景|功能|试验|自贸|主城|中心城|新城|老城|城|市|全|本|该|各|辖|城乡)$")
+# Words that end like a place name but name a kind of area ("开发区", "主城区", "全市"), not a place. Some
+# districts in the table are named so too (城区, 新区, 东区, 老城区): a user who writes "在老城区" means the
+# old town, not Luoyang's district, so they are left out of the gazetteer.
+_NOT_PLACES = re.compile(r"^(开发|示范|保护|风景|功能|试验|自贸|主城|中心城|新城|老城|城|市|全|本|该|各|辖|城乡|"
+                         r"市辖|郊|矿|东|西|南|北|市中|新)$")
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,8 @@ class Place:
 
 class Gazetteer:
     def __init__(self, rows: list[tuple[str, str]]):
-        self.by_code = {code: Place(code, name) for code, name in rows if name not in _VAGUE}
+        self.by_code = {code: Place(code, name) for code, name in rows
+                        if not (name.endswith("区") and _NOT_PLACES.match(name[:-1]))}
         self.by_name: dict[str, list[Place]] = {}
         for place in self.by_code.values():
             forms = {place.name} | ({place.short} if place.level < 3 else set())

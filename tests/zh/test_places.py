@@ -21,3 +21,11 @@ def test_a_name_ending_in_a_level_suffix_is_a_place_unless_it_names_a_kind_of_ar
     assert suffixed_names(["杭州市", "和", "柯桥", "区", "的", "开发区", "全市"]) == ["杭州市", "柯桥区"]
     assert place_chain("嘉兴市南湖区") == ["嘉兴", "南湖"]
     assert ends_like_place("城镇") and ends_like_place("绍兴市") and not ends_like_place("投资")
+
+
+def test_table_rows_named_as_a_kind_of_area_are_not_places():
+    """城区, 新区 and 老城区 are rows of the table, and ordinary words: "在老城区开张" is the old town."""
+    g = gazetteer()
+    assert [p.name for p in g.find("2024年绍兴打算在老城区开张哪三条主题街？")] == ["绍兴市"]
+    assert g.find("城区的新区和东区") == [] and g.find("地标性新城区") == []
+    assert [p.name for p in g.find("洛阳市老城区")] == ["洛阳市"] and g.find("上海市杨浦区")[1].name == "杨浦区"
