@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rag.zh.tokens import word_starts
+
 # The suffixes of every administrative level, longest first: what is left is a place's short name.
 _SUFFIX = re.compile(r"(特别行政区|维吾尔自治区|壮族自治区|回族自治区|自治区|自治州|自治县|地区|盟|省|市|区|县|旗)$")
 # The one-character suffixes of the levels people name in questions: province, city, district, county.
@@ -63,8 +65,11 @@ class Gazetteer:
         self._pattern = re.compile("|".join(map(re.escape, names)))
 
     def mentions(self, text: str) -> list[str]:
-        """Place names as written in `text`, longest match first, left to right."""
-        return [m.group(0) for m in self._pattern.finditer(text or "")]
+        """Place names as written in `text`, longest match first, left to right, each starting a word: a
+        name inside another word is part of that word (中区 in 文旅集中区, 和县 in 调和县城)."""
+        found = list(self._pattern.finditer(text or ""))
+        starts = word_starts(text) if found else set()
+        return [m.group(0) for m in found if m.start() in starts]
 
     def find(self, text: str, prefer: frozenset[str] = frozenset()) -> list[Place]:
         """The places `text` names, each resolved once; a name shared by several places goes to the one

@@ -34,6 +34,13 @@ def words(text: str) -> list[str]:
     return [w for w in _jieba().lcut(to_simplified(text).lower()) if _KEEP.search(w) and w not in STOPWORDS]
 
 
+def word_starts(text: str) -> set[int]:
+    """Offsets in `text` where jieba's default cut starts a word (and its end): Chinese writes no spaces,
+    so this is where a name may begin."""
+    starts = {start for _, start, _ in _jieba().tokenize(text)} if text else set()
+    return starts | {len(text)}
+
+
 def person_names(text: str) -> list[str]:
     """Words jieba tags as personal names (noisy for two-character words: callers filter)."""
     import jieba.posseg

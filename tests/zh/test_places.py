@@ -29,3 +29,11 @@ def test_table_rows_named_as_a_kind_of_area_are_not_places():
     assert [p.name for p in g.find("2024年绍兴打算在老城区开张哪三条主题街？")] == ["绍兴市"]
     assert g.find("城区的新区和东区") == [] and g.find("地标性新城区") == []
     assert [p.name for p in g.find("洛阳市老城区")] == ["洛阳市"] and g.find("上海市杨浦区")[1].name == "杨浦区"
+
+
+def test_a_place_name_must_start_a_word():
+    """Chinese writes no spaces: 中区 (a district of Taichung) inside 文旅集中区 is part of another word."""
+    g = gazetteer()
+    assert g.mentions("绍兴2024年要建多少个晚上逛吃玩的文旅集中区？") == ["绍兴"]
+    assert g.mentions("我在和县上班") == ["和县"] and g.mentions("杭州市上城区2021年") == ["杭州市", "上城区"]
+    assert g.mentions("绍兴市区的公交") == ["绍兴市"]
