@@ -9,6 +9,7 @@ title and document id, so a citation says which collection it comes from.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 
 from rag.answer.retrieval import Hit, Retriever
@@ -22,8 +23,13 @@ class Federated:
         self.embedder = next(iter(members.values())).embedder
         self.place_names = set().union(*(r.place_names for r in members.values()))
 
+    @functools.lru_cache(maxsize=32)
+    def vector(self, question: str):
+        """The question's embedding, shared by every collection and kept as `Retriever.vector` keeps it."""
+        return self.embedder.embed([question], kind="query")[0]
+
     def search(self, question: str, k: int) -> list[Hit]:
-        query = self.embedder.embed([question], kind="query")[0]
+        query = self.vector(question)
         found = [(1.0 / (self.rrf_k + hit.rank), name, hit) for name, member in self.members.items()
                  for hit in member.search(question, k, query=query)]
         # equal ranks in two collections: the closer in meaning first

@@ -132,13 +132,12 @@ class Pipeline:
         wanted = scope.constraints(query)
         wanted.unit = wanted.unit if clock["own_unit"] else ""
         wanted.actual = wanted.actual and clock["own_actual"]
-        wanted.meaning = Meaning(self.retriever.embedder, query, self.settings.metric_below)
+        wanted.meaning = Meaning(self.retriever.embedder, query, self.settings.metric_below,
+                                 self.retriever.vector(query))
         found = [registry.gaps(self.checks, "passage", wanted, registry.Backing(p)) for p in group]
         usable = horizons.prefer(query, [p for p, gaps in zip(group, found) if not gaps])
         # a rewritten follow-up may word the metric otherwise than the user did: both wordings count
         usable = prompting.on_topic(query, usable, also=clock["typed"])
-        if self.settings.nearest_clause and self.settings.passage_chars:
-            prompting.with_nearest(usable, query, wanted.meaning, self.settings.passage_chars, traditional)
         if not usable:
             missing = registry.telling(found)
             text = scope.describe(missing, traditional)
@@ -146,6 +145,8 @@ class Pipeline:
             return citing.Checked(text=text, refused=True, cause="scope", missing=missing,
                                   fired=[{"check": n, "stage": "passage", "withheld": ""}
                                          for n in registry.decisive(found)])
+        if self.settings.nearest_clause and self.settings.passage_chars:
+            prompting.with_nearest(usable, query, wanted.meaning, self.settings.passage_chars, traditional)
         text, shown = yield from self._generate(clock["directive"] + query, usable, traditional, clock)
         checked = citing.check(text, usable, query, wanted, traditional, prompting.SYSTEM_PROMPT,
                                self.checks)

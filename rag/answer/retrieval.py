@@ -12,6 +12,7 @@ metadata drives that, as one more ranked list in the fusion.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -87,9 +88,15 @@ class Retriever:
             return True
         return scope.chapter_fits(years, chunk) is True
 
+    @functools.lru_cache(maxsize=32)
+    def vector(self, question: str) -> np.ndarray:
+        """The question's embedding, kept for the last few questions: retrieval, the clause nearest by
+        meaning and the passages searched after the answer all read it."""
+        return self.embedder.embed([question], kind="query")[0]
+
     def search(self, question: str, k: int, query: np.ndarray | None = None) -> list[Hit]:
         """The best `k` chunks; `query` is the question's embedding when the caller already has it."""
-        query = self.embedder.embed([question], kind="query")[0] if query is None else query
+        query = self.vector(question) if query is None else query
         dense, lexical = self.dense(query), self.lexical(question)
         fused: dict[int, float] = {}
         ranks: dict[int, dict] = {}

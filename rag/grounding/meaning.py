@@ -10,9 +10,9 @@ from __future__ import annotations
 
 
 class Meaning:
-    def __init__(self, embedder, question: str, below: float):
+    def __init__(self, embedder, question: str, below: float, vector=None):
         self.embedder, self.question, self.below = embedder, question, below
-        self._vector = None
+        self._vector = vector  # the question's embedding, when retrieval already made it
 
     def near(self, texts: list[str]) -> list[float]:
         """Cosine of each text to the question."""

@@ -35,10 +35,9 @@ def words(text: str) -> list[str]:
 
 
 def word_starts(text: str) -> set[int]:
-    """Offsets in `text` where jieba's default cut starts a word (and its end): Chinese writes no spaces,
-    so this is where a name may begin."""
-    starts = {start for _, start, _ in _jieba().tokenize(text)} if text else set()
-    return starts | {len(text)}
+    """Offsets in `text` where jieba's default cut starts a word: Chinese writes no spaces, so this is
+    where a name may begin."""
+    return {start for _, start, _ in _jieba().tokenize(text)}
 
 
 def person_names(text: str) -> list[str]:

@@ -227,3 +227,16 @@ def test_the_passages_reported_are_the_text_the_model_saw(hash_index):
         assert shown and all(len(p["text"]) < len(p["full_text"]) for p in shown)
         embedded[nearest] = embedder.texts_embedded
     assert embedded[True] > embedded[False]
+
+
+def test_the_question_is_embedded_once_per_answer(hash_index):
+    """Retrieval, the clause nearest by meaning and the unseen passages share the question's embedding."""
+    class Counting(HashEmbedder):
+        def embed(self, texts, kind="document"):
+            self.queries = getattr(self, "queries", []) + (list(texts) if kind == "query" else [])
+            return super().embed(texts, kind)
+
+    data, embedder = store.load(hash_index.index_dir, "hash-bigram@256"), Counting(256)
+    pipe = Pipeline(hash_index, Retriever(data, embedder), FakeGenerator(_echo_first_figure))
+    answer = pipe.answer("越城区2021年5G基站的建设计划是什么？")
+    assert not answer.refused and embedder.queries == ["越城区2021年5G基站的建设计划是什么？"]
